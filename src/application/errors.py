@@ -1,0 +1,91 @@
+"""Errors raised behind the ports, after a request was accepted.
+
+Every one of them is answered with the fallback image; `reason` is its `X-Fallback` value.
+
+ApplicationError
+├── OriginError             the original could not be had
+│   ├── OriginNotFound      the origin answered 4xx: the image is not there
+│   ├── OriginRefused       policy refused the fetch (host, address, redirect, encoding)
+│   ├── OriginTooLarge      the body is larger than its cap
+│   ├── OriginUnavailable   network error or 5xx
+│   └── OriginTimeout       no answer within the deadline
+└── ProcessingError         the original could not be turned into the result
+    ├── NotAnImage          the bytes are not an image of a known format
+    ├── DecodeFailed        a known format, but truncated or corrupt
+    ├── DecompressionBomb   the image is larger (pixels, frames) than the limits allow
+    └── OutputTooLarge      the result would exceed the output pixel limit
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from domain.result import FallbackReason
+
+
+class ApplicationError(Exception):
+    """Root of the errors behind the ports; `reason` is the fallback reason it maps to."""
+
+    reason: ClassVar[FallbackReason]
+
+
+class OriginError(ApplicationError):
+    """The original could not be fetched."""
+
+
+class OriginNotFound(OriginError):
+    """The origin answered with a 4xx status."""
+
+    reason = FallbackReason.ORIGIN_NOT_FOUND
+
+
+class OriginRefused(OriginError):
+    """The fetch was refused by policy before or while connecting."""
+
+    reason = FallbackReason.ORIGIN_REFUSED
+
+
+class OriginTooLarge(OriginError):
+    """The original is larger than the byte cap."""
+
+    reason = FallbackReason.SOURCE_TOO_LARGE
+
+
+class OriginUnavailable(OriginError):
+    """The origin could not be reached or answered with a 5xx status."""
+
+    reason = FallbackReason.ORIGIN_UNAVAILABLE
+
+
+class OriginTimeout(OriginError):
+    """The origin did not answer within the deadline."""
+
+    reason = FallbackReason.ORIGIN_TIMEOUT
+
+
+class ProcessingError(ApplicationError):
+    """The original could not be transformed."""
+
+
+class NotAnImage(ProcessingError):
+    """The bytes are not an image in any supported format."""
+
+    reason = FallbackReason.NOT_AN_IMAGE
+
+
+class DecodeFailed(ProcessingError):
+    """The image is truncated or corrupt."""
+
+    reason = FallbackReason.DECODE_FAILED
+
+
+class DecompressionBomb(ProcessingError):
+    """The image declares more pixels or frames than the limits allow."""
+
+    reason = FallbackReason.DECOMPRESSION_BOMB
+
+
+class OutputTooLarge(ProcessingError):
+    """The result would be larger than the output pixel limit."""
+
+    reason = FallbackReason.OUTPUT_TOO_LARGE

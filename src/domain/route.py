@@ -1,0 +1,154 @@
+"""The URL grammar of the two image routes, parsed strictly and never rewritten.
+
+/media_stream-image/media/{tenant}/uploads/{path+}/{w}/{h}/{fit}/{position}/{bg}/{trim}/{q}.{fmt}
+/media_stream-image/static/images/{image}/{w}/{h}/{fit}/{position}/{bg}/{trim}/{q}.{fmt}
+"""
+
+from __future__ import annotations
+
+import re
+
+from domain.errors import InvalidRequest
+from domain.formats import RequestedFormat
+from domain.request import PUBLIC_TENANT, ImageRequest, ImageSource, SourceKind
+from domain.transform import Background, Box, Fit, Position
+
+PREFIX = "/media_stream-image/"
+MAX_DECODE_PASSES = 3
+DEFAULT_MAX_PATH_LENGTH = 2048
+MAX_SEGMENT_LENGTH = 255
+OPTION_SEGMENTS = 7
+
+_TENANT = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_INTEGER = re.compile(r"[0-9]{1,5}")
+_ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_LAST_SEGMENT = re.compile(r"([0-9]{1,3})\.([a-z]{3,4})")
+
+
+class RouteNotFound(InvalidRequest):
+    """Under the image prefix, but matching neither image route."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="NOT_FOUND", status=404)
+
+
+def is_image_path(raw_path: str) -> bool:
+    """True when the path is under the image prefix (and so must parse or be refused)."""
+    return raw_path.startswith(PREFIX)
+
+
+def parse_image_path(raw_path: str, *, max_length: int = DEFAULT_MAX_PATH_LENGTH) -> ImageRequest:
+    """Parse a raw (still percent-encoded) request path into an `ImageRequest`.
+
+    Raises `InvalidRequest` (400) for a bad value and `RouteNotFound` (404) for a path under
+    the prefix that matches neither route.
+    """
+    if len(raw_path) > max_length:
+        raise InvalidRequest(f"path is longer than {max_length} characters")
+    path = decode_path(raw_path)
+    if len(path) > max_length:
+        raise InvalidRequest(f"path is longer than {max_length} characters")
+    if not path.startswith(PREFIX):
+        raise RouteNotFound("not an image route")
+    segments = path[len(PREFIX) :].split("/")
+    if len(segments) < OPTION_SEGMENTS + 3:
+        raise RouteNotFound("path matches neither image route")
+    source = _parse_source(segments[:-OPTION_SEGMENTS])
+    return _parse_options(source, segments[-OPTION_SEGMENTS:])
+
+
+def decode_path(raw_path: str) -> str:
+    """Percent-decode up to three times until stable; a malformed or over-encoded path is 400."""
+    current = raw_path
+    for attempt in range(MAX_DECODE_PASSES):
+        decoded = _percent_decode(current, strict=attempt == 0)
+        _refuse_unsafe_characters(decoded)
+        if decoded == current:
+            return decoded
+        current = decoded
+    if _percent_decode(current, strict=False) != current:
+        raise InvalidRequest("path is percent-encoded more than three times")
+    return current
+
+
+def _percent_decode(text: str, *, strict: bool) -> str:
+    """Decode `%XX` escapes as UTF-8; a stray `%` is an error on the first pass, literal after."""
+    raw = text.encode("utf-8")
+    if strict and raw.count(b"%") != len(_ESCAPE.findall(raw)):
+        raise InvalidRequest("path holds a malformed percent-escape")
+    decoded = _ESCAPE.sub(lambda match: bytes([int(match.group(1), 16)]), raw)
+    try:
+        return decoded.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidRequest("path does not decode to UTF-8") from exc
+
+
+def _refuse_unsafe_characters(path: str) -> None:
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in path):
+        raise InvalidRequest("path holds a control character")
+    if "\\" in path:
+        raise InvalidRequest("path holds a backslash")
+    if any(segment in {".", ".."} for segment in path.split("/")):
+        raise InvalidRequest("path holds a '.' or '..' segment")
+
+
+def _parse_source(segments: list[str]) -> ImageSource:
+    if len(segments) >= 4 and segments[0] == "media" and segments[2] == "uploads":
+        tenant = segments[1]
+        if _TENANT.fullmatch(tenant) is None:
+            raise InvalidRequest(f"tenant {tenant!r} is not a valid schema name")
+        return ImageSource(SourceKind.MEDIA, tenant, _checked_path(segments[3:]))
+    if len(segments) == 3 and segments[0] == "static" and segments[1] == "images":
+        return ImageSource(SourceKind.STATIC, PUBLIC_TENANT, _checked_path(segments[2:]))
+    raise RouteNotFound("path matches neither image route")
+
+
+def _checked_path(segments: list[str]) -> str:
+    for segment in segments:
+        if not segment:
+            raise InvalidRequest("image path holds an empty segment")
+        if len(segment) > MAX_SEGMENT_LENGTH:
+            raise InvalidRequest(f"image path segment is longer than {MAX_SEGMENT_LENGTH}")
+    path = "/".join(segments)
+    if _SCHEME.match(path):
+        raise InvalidRequest("image path must not carry a scheme")
+    return path
+
+
+def _parse_options(source: ImageSource, options: list[str]) -> ImageRequest:
+    width_text, height_text, fit_text, position_text, background_text, trim_text, last = options
+    last_match = _LAST_SEGMENT.fullmatch(last)
+    if last_match is None:
+        raise InvalidRequest(f"last segment must be '{{quality}}.{{format}}', got {last!r}")
+    quality_text, format_text = last_match.groups()
+    fit = _enum_value(Fit, fit_text, "fit")
+    position = Position.parse(position_text)
+    if position is None:
+        raise InvalidRequest(f"position {position_text!r} is not one of the known positions")
+    requested_format = RequestedFormat.parse(format_text)
+    if requested_format is None:
+        raise InvalidRequest(f"format {format_text!r} is not supported")
+    return ImageRequest(
+        source=source,
+        box=Box(_integer(width_text, "width"), _integer(height_text, "height")),
+        fit=fit,
+        position=position,
+        background=Background.parse(background_text),
+        trim=_integer(trim_text, "trim"),
+        quality=_integer(quality_text, "quality"),
+        format=requested_format,
+    )
+
+
+def _integer(text: str, name: str) -> int:
+    if _INTEGER.fullmatch(text) is None:
+        raise InvalidRequest(f"{name} must be a non-negative integer, got {text!r}")
+    return int(text)
+
+
+def _enum_value(enum: type[Fit], text: str, name: str) -> Fit:
+    try:
+        return enum(text)
+    except ValueError as exc:
+        raise InvalidRequest(f"{name} {text!r} is not one of {', '.join(enum)}") from exc
