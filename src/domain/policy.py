@@ -16,10 +16,13 @@ class HostAllowList:
 
     @classmethod
     def of(cls, domains: list[str] | tuple[str, ...]) -> HostAllowList:
-        return cls(frozenset(d.strip().lower().rstrip(".") for d in domains if d.strip()))
+        """Normalised entries; a leading dot (`.example.com`) means the same as none."""
+        normalised = (domain.strip().lower().strip(".") for domain in domains)
+        return cls(frozenset(domain for domain in normalised if domain))
 
     def permits(self, host: str) -> bool:
-        host = host.lower().rstrip(".")
+        """True for the empty host, an allowed host, or any subdomain of one."""
         if not host:
             return True
+        host = host.lower().rstrip(".")
         return any(host == domain or host.endswith("." + domain) for domain in self.domains)

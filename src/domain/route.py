@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from domain.errors import InvalidRequest
 from domain.formats import RequestedFormat
@@ -74,7 +75,10 @@ def decode_path(raw_path: str) -> str:
 
 def _percent_decode(text: str, *, strict: bool) -> str:
     """Decode `%XX` escapes as UTF-8; a stray `%` is an error on the first pass, literal after."""
-    raw = text.encode("utf-8")
+    try:
+        raw = text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate, e.g. from surrogateescape decoding
+        raise InvalidRequest("path is not valid text") from exc
     if strict and raw.count(b"%") != len(_ESCAPE.findall(raw)):
         raise InvalidRequest("path holds a malformed percent-escape")
     decoded = _ESCAPE.sub(lambda match: bytes([int(match.group(1), 16)]), raw)
@@ -85,7 +89,8 @@ def _percent_decode(text: str, *, strict: bool) -> str:
 
 
 def _refuse_unsafe_characters(path: str) -> None:
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in path):
+    # Cc, not just < 0x20: DEL and the C1 range (U+0080..U+009F) corrupt file names and logs too
+    if any(unicodedata.category(ch) == "Cc" for ch in path):
         raise InvalidRequest("path holds a control character")
     if "\\" in path:
         raise InvalidRequest("path holds a backslash")

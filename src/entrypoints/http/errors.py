@@ -1,0 +1,71 @@
+"""Every error answer of the HTTP API, built in one place (spec §3 JSON body)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException
+
+from domain.errors import InvalidRequest
+from entrypoints.http.correlation import correlation_id_of
+
+log = logging.getLogger(__name__)
+
+NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+_CODES = {
+    400: "INVALID_REQUEST",
+    401: "UNAUTHORIZED",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    429: "TOO_MANY_REQUESTS",
+    503: "SERVICE_UNAVAILABLE",
+}
+
+
+def error_response(
+    request: Request[object, object, object],
+    status: int,
+    message: str,
+    code: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[dict[str, object]]:
+    """A JSON error with status, code, message, correlation ID, path and timestamp."""
+    body: dict[str, object] = {
+        "status": status,
+        "code": code or _CODES.get(status, "ERROR"),
+        "message": message,
+        "correlationId": correlation_id_of(request.scope),
+        "path": request.scope.get("path", ""),
+        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    }
+    return Response(body, status_code=status, headers={**NO_STORE, **(headers or {})})
+
+
+def on_invalid_request(
+    request: Request[object, object, object], exc: InvalidRequest
+) -> Response[dict[str, object]]:
+    return error_response(request, exc.status, exc.message, exc.code)
+
+
+def on_http_exception(
+    request: Request[object, object, object], exc: HTTPException
+) -> Response[dict[str, object]]:
+    extra = {"Allow": exc.headers["Allow"]} if exc.headers and "Allow" in exc.headers else None
+    message = exc.detail if exc.status_code < 500 else "internal error"
+    return error_response(request, exc.status_code, message, headers=extra)
+
+
+def on_unexpected(
+    request: Request[object, object, object], exc: Exception
+) -> Response[dict[str, object]]:
+    log.exception("unhandled error on %s", request.scope.get("path"), exc_info=exc)
+    return error_response(request, 500, "internal error", "INTERNAL_ERROR")
+
+
+EXCEPTION_HANDLERS = {
+    InvalidRequest: on_invalid_request,
+    HTTPException: on_http_exception,
+    Exception: on_unexpected,
+}
