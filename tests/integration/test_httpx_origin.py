@@ -7,7 +7,7 @@ import gzip
 import socket
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 import pytest
@@ -199,10 +199,17 @@ def test_a_base_url_that_is_not_an_http_url_is_refused(base_url: str) -> None:
         HttpxOriginFetcher(base_url)
 
 
-def test_the_loopback_origin_stops_even_when_the_block_fails() -> None:
-    with pytest.raises(RuntimeError, match="boom"), LoopbackOrigin(ROUTES) as server:
-        base_url = server.base_url
+def serve_then_fail(server: LoopbackOrigin) -> NoReturn:
+    with server:
         assert httpx.get(server.url("/static/images/cat.png")).content == PNG
-        raise RuntimeError("boom")
+        base_url = server.base_url
+        raise RuntimeError(base_url)
+
+
+def test_the_loopback_origin_stops_even_when_the_block_fails() -> None:
+    with pytest.raises(RuntimeError) as raised:
+        serve_then_fail(LoopbackOrigin(ROUTES))
+    base_url = str(raised.value)
+    assert base_url.startswith("http://127.0.0.1:")
     with pytest.raises(httpx.ConnectError):
         httpx.get(base_url + "/static/images/cat.png", timeout=1.0)

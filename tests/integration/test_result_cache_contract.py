@@ -249,3 +249,13 @@ def test_disk_refuses_unsafe_tenant_names(tmp_path: Path, tenant: str) -> None:
 def test_disk_refuses_a_digest_that_is_not_hexadecimal(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         get(DiskResultCache(tmp_path), ResultKey("shop", "../../etc/passwd"))
+
+
+def test_disk_a_failed_write_is_dropped_without_leftovers(tmp_path: Path) -> None:
+    # A directory where the entry belongs makes the final rename fail.
+    blocker = entry_path(tmp_path, key("a"))
+    blocker.mkdir(parents=True)
+    cache = DiskResultCache(tmp_path)
+    put(cache, key("a"), result())
+    assert get(cache, key("a")) is None
+    assert list(blocker.parent.iterdir()) == [blocker]

@@ -30,6 +30,7 @@ answered with a 500 and its exception is kept in `errors`, for the test to asser
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import sys
 import threading
@@ -289,7 +290,5 @@ def _chunk(piece: bytes) -> bytes:
 
 
 def _shut(connection: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):  # already closed by the client
         connection.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass  # already closed by the client

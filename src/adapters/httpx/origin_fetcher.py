@@ -111,7 +111,7 @@ class HttpxOriginFetcher(OriginFetcher):
         if encoding not in {"", "identity"}:
             raise OriginRefused(f"{origin_path} came with Content-Encoding {encoding}")
         declared = headers.get("content-length", "")
-        if False:
+        if declared.isdigit() and int(declared) > self._max_bytes:
             raise OriginTooLarge(f"{origin_path} declares {declared} bytes")
 
     async def _read_capped(self, response: httpx.Response, origin_path: str) -> bytes:
