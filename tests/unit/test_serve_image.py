@@ -30,7 +30,9 @@ from domain.route import parse_image_path
 from tests.fakes.processor import ScriptedImageProcessor
 
 T = TypeVar("T")
-URL = "/media_stream-image/media/acme/uploads/products/foo.jpg/300/200/cover/center/FFFFFF/0/80.{fmt}"
+URL = (
+    "/media_stream-image/media/acme/uploads/products/foo.jpg/300/200/cover/center/FFFFFF/0/80.{fmt}"
+)
 ORIGIN_PATH = "media/acme/uploads/products/foo.jpg"
 ORIGINAL = b"\xff\xd8\xff original jpeg"
 FALLBACK = b"PLACEHOLDER"

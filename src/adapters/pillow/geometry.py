@@ -11,6 +11,8 @@ from dataclasses import dataclass, replace
 from application.errors import OutputTooLarge
 from domain.transform import MAX_OUTPUT_PIXELS, Box, Fit
 
+_SLACK = 1e-6
+
 
 @dataclass(frozen=True, slots=True)
 class Size:
@@ -28,7 +30,11 @@ class Size:
 
     def scaled(self, sx: float, sy: float) -> Size:
         """This size scaled per axis, rounded up so nothing is lost, never below 1."""
-        return Size(max(1, math.ceil(self.width * sx)), max(1, math.ceil(self.height * sy)))
+        # the slack keeps float noise (a scale of 1.0000000001) from adding a pixel
+        return Size(
+            max(1, math.ceil(self.width * sx - _SLACK)),
+            max(1, math.ceil(self.height * sy - _SLACK)),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +45,6 @@ class Region:
     top: float
     width: float
     height: float
-
-    def moved_by(self, dx: float, dy: float) -> Region:
-        return replace(self, left=self.left + dx, top=self.top + dy)
 
     @property
     def corners(self) -> tuple[float, float, float, float]:

@@ -53,6 +53,7 @@ def make_litestar(container: Container) -> Litestar:
             }
         ),
         openapi_config=OpenAPIConfig(title="media-stream", version="0.1.0"),
+        logging_config=None,  # the CLI configures logging once, for uvicorn and us alike
         debug=False,
     )
 

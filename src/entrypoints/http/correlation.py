@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.correlation import correlation_id
@@ -12,7 +13,7 @@ HEADER = b"x-correlation-id"
 
 def correlation_id_of(scope: Scope) -> str:
     """The request's correlation ID, decided once and kept in the ASGI scope."""
-    known = scope.get(SCOPE_KEY)  # type: ignore[misc]
+    known = scope.get(SCOPE_KEY)
     if isinstance(known, str):
         return known
     offered = next((value for name, value in scope.get("headers", ()) if name == HEADER), None)
@@ -28,7 +29,7 @@ class CorrelationIds:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
         token = correlation_id_of(scope).encode("latin-1")
@@ -36,7 +37,7 @@ class CorrelationIds:
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [*message.get("headers", ()), (HEADER, token)]
-                message = {**message, "headers": headers}  # type: ignore[typeddict-item]
+                message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, send_with_id)

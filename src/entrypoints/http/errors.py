@@ -6,6 +6,7 @@ import logging
 from datetime import UTC, datetime
 
 from litestar import Request, Response
+from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 
 from domain.errors import InvalidRequest
@@ -25,7 +26,7 @@ _CODES = {
 
 
 def error_response(
-    request: Request[object, object, object],
+    request: Request[object, object, State],
     status: int,
     message: str,
     code: str | None = None,
@@ -44,13 +45,13 @@ def error_response(
 
 
 def on_invalid_request(
-    request: Request[object, object, object], exc: InvalidRequest
+    request: Request[object, object, State], exc: InvalidRequest
 ) -> Response[dict[str, object]]:
     return error_response(request, exc.status, exc.message, exc.code)
 
 
 def on_http_exception(
-    request: Request[object, object, object], exc: HTTPException
+    request: Request[object, object, State], exc: HTTPException
 ) -> Response[dict[str, object]]:
     extra = {"Allow": exc.headers["Allow"]} if exc.headers and "Allow" in exc.headers else None
     message = exc.detail if exc.status_code < 500 else "internal error"
@@ -58,7 +59,7 @@ def on_http_exception(
 
 
 def on_unexpected(
-    request: Request[object, object, object], exc: Exception
+    request: Request[object, object, State], exc: Exception
 ) -> Response[dict[str, object]]:
     log.exception("unhandled error on %s", request.scope.get("path"), exc_info=exc)
     return error_response(request, 500, "internal error", "INTERNAL_ERROR")
