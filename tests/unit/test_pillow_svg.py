@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import base64
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from PIL import Image
 
 from adapters.pillow import SourceLimits
-from adapters.pillow.pipeline import render
+from adapters.pillow.pipeline import decode_still, render
+from adapters.pillow.svg import sanitise
+from adapters.pillow.vector import VectorPicture
 from application.errors import DecodeFailed, DecompressionBomb, NotAnImage
 from domain.formats import OutputFormat
 from domain.transform import Background, Box, Fit, Position, TransformSpec
@@ -201,3 +204,15 @@ def test_an_embedded_raster_above_the_pixel_limit_is_a_bomb() -> None:
 def test_a_utf8_bom_and_comments_before_the_root_are_accepted() -> None:
     original = b"\xef\xbb\xbf\n<!-- logo -->\n" + BADGE
     assert raster(original, width=24).size == (24, 12)
+
+
+def test_a_trimmed_svg_is_rendered_again_large_enough_for_its_content() -> None:
+    logo = b"""<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100">
+      <circle cx="50" cy="50" r="10" fill="#ff0000"/></svg>"""
+    picture = VectorPicture(sanitise(logo, LIMITS), LIMITS)
+    options = replace(spec(200, 200, fit="inside"), trim=1)
+    _, content = decode_still(picture, options)
+    # rendered at 200x200 only, the circle would be 40 px across and then blurred up fivefold
+    assert content[2] - content[0] >= 200
+    assert content[3] - content[1] >= 200
+    assert raster(logo, width=200, height=200).getpixel((100, 100)) == (255, 0, 0, 255)

@@ -44,7 +44,7 @@ def focus(
     extent = small.width if horizontal else small.height
     span = max(1, min(extent, round((window[0] if horizontal else window[1]) * scale)))
     offsets = _candidates(extent - span)
-    scorer = _entropy_scores if position is Position.ENTROPY else _attention_scores
+    scorer: Scorer = _entropy_scores if position is Position.ENTROPY else _attention_scores
     scores = scorer(small, 0 if horizontal else 1, span, offsets)
     best = _best(offsets, scores, (extent - span) / 2)
     # map back, clamped so rounding never slides the window past the edge

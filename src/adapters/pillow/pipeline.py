@@ -45,6 +45,9 @@ def render(original: bytes, spec: TransformSpec, limits: SourceLimits) -> Rendit
 
 def render_picture(picture: Picture, spec: TransformSpec, limits: SourceLimits) -> Rendition:
     """Render an opened original: animated when both it and the output format can be."""
+    if spec.trim == 0:
+        # known from the header already: refuse before paying for the decode
+        check_output(layout(picture.size, spec.box, spec.fit, spec.position.gravity))
     if picture.frame_count > 1 and spec.format.can_animate:
         return _render_animation(picture, spec, limits)
     image, content = decode_still(picture, spec)

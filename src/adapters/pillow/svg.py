@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import math
 import re
 import xml.etree.ElementTree as ET  # serialising only: parsing goes through defusedxml
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ MAX_SVG_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 100
 MAX_ELEMENTS = 50_000
 MAX_EXPANDED_ELEMENTS = 250_000  # after every <use> is replaced by what it references
+MAX_INTRINSIC_LENGTH = 1_000_000.0
 DEFAULT_SIZE = Size(300, 150)  # a replaced element's size when the SVG names none (CSS)
 
 _ALLOWED_ELEMENTS = frozenset(
@@ -101,7 +103,16 @@ _FRAGMENT = re.compile(r"#[A-Za-z_][\w.:-]*")
 _DATA_IMAGE = re.compile(r"data:image/(?:png|jpeg|gif|webp);base64,([A-Za-z0-9+/=\s]*)")
 _EMBEDDABLE = {SourceFormat.PNG, SourceFormat.JPEG, SourceFormat.GIF, SourceFormat.WEBP}
 _CSS_URL = re.compile(r"url\(\s*['\"]?\s*([^'\")\s]*)", re.IGNORECASE)
-_CSS_FORBIDDEN = ("\\", "javascript:", "vbscript:", "expression(", "-moz-binding", "behavior")
+# escapes could spell anything; the rest run code or fetch without `url()` (image-set)
+_CSS_FORBIDDEN = (
+    "\\",
+    "javascript:",
+    "vbscript:",
+    "expression(",
+    "-moz-binding",
+    "behavior",
+    "image-set",
+)
 _LENGTH = re.compile(r"\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(px|pt|pc|mm|cm|in)?\s*")
 _UNIT_PX = {
     None: 1.0,
@@ -163,23 +174,22 @@ def _clean(root: ET.Element, limits: SourceLimits) -> None:
     while stack:
         element = stack.pop()
         for child in list(element):
-            if _element_allowed(child, limits):
-                _clean_attributes(child, limits)
+            if _kept(child, limits):
                 stack.append(child)
             else:
                 element.remove(child)
 
 
-def _element_allowed(element: ET.Element, limits: SourceLimits) -> bool:
+def _kept(element: ET.Element, limits: SourceLimits) -> bool:
+    """Whether `element` stays (its attributes cleaned on the way)."""
     namespace, name = _split(element.tag)
     if namespace != SVG_NS or name not in _ALLOWED_ELEMENTS:
         return False
-    if name == "style":
-        return _css_safe(element.text or "") and "@import" not in (element.text or "").lower()
-    if name in _REFERENCING_ELEMENTS:
-        href = _href(element)
-        return href is not None and _href_allowed(href, name in _EMBEDDING_ELEMENTS, limits)
-    return True
+    if name == "style" and not _style_safe(element.text or ""):
+        return False
+    _clean_attributes(element, limits)
+    # an element that shows another resource goes with its unsafe reference
+    return name not in _REFERENCING_ELEMENTS or "href" in element.attrib
 
 
 def _clean_attributes(element: ET.Element, limits: SourceLimits) -> None:
@@ -199,6 +209,10 @@ def _attribute_allowed(namespace: str, name: str, value: str) -> bool:
     if namespace not in ("", XML_NS):
         return False
     return not name.lower().startswith("on") and _css_safe(value)
+
+
+def _style_safe(css: str) -> bool:
+    return _css_safe(css) and "@import" not in css.lower()
 
 
 def _css_safe(text: str) -> bool:
@@ -288,7 +302,12 @@ def intrinsic_size(root: ET.Element) -> Size:
             width = height * aspect
     width = width if width is not None else DEFAULT_SIZE.width
     height = height if height is not None else DEFAULT_SIZE.height
-    return Size(max(1, round(width)), max(1, round(height)))
+    return Size(_whole_pixels(width), _whole_pixels(height))
+
+
+def _whole_pixels(length: float) -> int:
+    # absurd sizes (1e400 is infinite) are clamped: the render size is capped by the limits
+    return max(1, round(min(length, MAX_INTRINSIC_LENGTH)))
 
 
 def _length(text: str | None) -> float | None:
@@ -297,7 +316,7 @@ def _length(text: str | None) -> float | None:
     if match is None:
         return None
     value = float(match.group(1)) * _UNIT_PX[match.group(2)]
-    return value if value > 0 else None
+    return value if 0 < value < math.inf else None
 
 
 def _view_box(text: str | None) -> tuple[float, float] | None:
@@ -306,7 +325,8 @@ def _view_box(text: str | None) -> tuple[float, float] | None:
         width, height = float(parts[2]), float(parts[3])
     except (IndexError, ValueError):
         return None
-    return (width, height) if width > 0 and height > 0 else None
+    finite = 0 < width < math.inf and 0 < height < math.inf
+    return (width, height) if finite else None
 
 
 def _split(tag: str) -> tuple[str, str]:
