@@ -16,8 +16,8 @@ run: $(STAMP)
 	$(BIN)/media-stream serve
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check --no-cache src tests bench
+	$(BIN)/ruff format --no-cache --check src tests bench
 
 types: $(STAMP)
 	$(BIN)/mypy
