@@ -28,7 +28,7 @@ from entrypoints.http.observability import (
     tenant_label,
 )
 from entrypoints.lifecycle import Lifecycle
-from entrypoints.settings import Settings
+from entrypoints.settings import Settings, load_settings
 from tests.support import images
 
 URL = "/media_stream-image/media/acme/uploads/a.jpg/40/30/cover/center/transparent/0/80.jpeg"
@@ -272,3 +272,32 @@ def test_the_reload_route_answers_what_changed(
     assert "max-age=31104000," in before
     assert after.startswith("public, max-age=77, s-maxage=77,")
     assert json.dumps(outcome).count(SECRET) == 0
+
+
+def test_a_reloaded_allow_list_applies_to_the_next_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env_file = tmp_path / "allow.env"
+    env_file.write_text("VALIDATION_ALLOWED_DOMAINS=cdn.example\n")
+    monkeypatch.setenv("ENV_FILE", str(env_file))
+    monkeypatch.setenv("BACKEND_URL", "http://shop.example")
+    monkeypatch.setenv("INTERNAL_ADMIN_SECRET", SECRET)
+    container = build_container(
+        load_settings(CACHE_FILE_DIRECTORY=tmp_path, IMAGE_WORKER_THREADS=1)
+    )
+    origin = MemoryOriginFetcher(
+        {"media/acme/uploads/a.jpg": images.jpeg(160, 120)}, host="shop.example"
+    )
+    with (
+        container.adapters.origin.override(providers.Object(origin)),
+        TestClient(app=make_app(container)) as client,
+    ):
+        refused = client.get(URL)
+        env_file.write_text("VALIDATION_ALLOWED_DOMAINS=cdn.example,shop.example\n")
+        reloaded = client.post("/admin/config/reload", headers={"X-Internal-Secret": SECRET})
+        served = client.get(URL)
+
+    assert (refused.status_code, refused.json()["code"]) == (400, "HOST_NOT_ALLOWED")
+    assert reloaded.json()["applied"] == ["VALIDATION_ALLOWED_DOMAINS"]
+    assert served.status_code == 200
+    assert origin.requests == ["media/acme/uploads/a.jpg"]

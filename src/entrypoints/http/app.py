@@ -19,10 +19,9 @@ from entrypoints.http.pages import default_image, index, live, ready, robots
 from entrypoints.lifecycle import Lifecycle
 from entrypoints.settings import Settings
 
+__all__ = ["Lifecycle", "make_app", "make_litestar"]  # Lifecycle moved to entrypoints.lifecycle
+
 log = logging.getLogger(__name__)
-
-
-__all__ = ["Lifecycle", "make_app", "make_litestar"]
 
 
 def make_litestar(container: Container) -> Litestar:
