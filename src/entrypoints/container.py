@@ -22,7 +22,7 @@ from adapters.memory.health import MemoryResultCacheIndicator
 from adapters.pillow import PillowImageProcessor
 from adapters.pillow.health import PillowCodecsIndicator
 from adapters.prometheus import PrometheusMetrics
-from adapters.system import ProcfsProcessStats, StatvfsDiskSpace
+from adapters.system import ProcfsProcessStats, StatvfsDiskSpace, WritableDirectoryIndicator
 from application.health import CheckHealth
 from application.health_indicators import (
     ConfiguredOriginIndicator,
@@ -195,6 +195,9 @@ class Operations(containers.DeclarativeContainer):
             disk_space,
             core.settings.provided.CACHE_FILE_DIRECTORY,
             providers.Callable(disk_limits, core.live_settings),
+        ),
+        providers.Singleton(
+            WritableDirectoryIndicator, core.settings.provided.CACHE_FILE_DIRECTORY
         ),
         providers.Singleton(
             MemoryIndicator, process_stats, providers.Callable(memory_limits, core.live_settings)

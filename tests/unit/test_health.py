@@ -17,7 +17,7 @@ from adapters.memory.health import MemoryResultCacheIndicator
 from adapters.memory.metrics import MemoryMetrics
 from adapters.memory.system import FixedDiskSpace, FixedProcessStats
 from adapters.pillow.health import PillowCodecsIndicator
-from adapters.system import ProcfsProcessStats, StatvfsDiskSpace
+from adapters.system import ProcfsProcessStats, StatvfsDiskSpace, WritableDirectoryIndicator
 from application.health import CheckHealth, worst
 from application.health_indicators import (
     ConfiguredOriginIndicator,
@@ -163,6 +163,18 @@ def test_an_http_origin_outside_the_allow_list_is_down() -> None:
     assert report.details["allowed"] is False
 
 
+def test_storage_is_down_when_the_cache_directory_cannot_be_written(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")  # root may write anywhere, but not into a file
+
+    not_yet = run(WritableDirectoryIndicator(tmp_path / "cache").check())
+    refused = run(WritableDirectoryIndicator(blocker / "cache").check())
+
+    assert not_yet == HealthReport(HealthStatus.UP, {"exists": False, "writable": True})
+    assert refused.status is HealthStatus.DOWN
+    assert refused.details["writable"] is False
+
+
 def test_real_system_adapters_answer_plausible_figures(tmp_path: Path) -> None:
     usage = run(StatvfsDiskSpace().usage(tmp_path / "not" / "made" / "yet"))
     snapshot = ProcfsProcessStats().snapshot()
@@ -248,6 +260,7 @@ def test_health_answers_every_indicator_with_200_while_all_are_up(container: Con
     assert body["status"] == "up"
     assert set(body["checks"]) == {
         "disk",
+        "storage",
         "memory",
         "memory_cache",
         "codecs",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Literal
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -21,6 +22,8 @@ DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.
 FAST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 SIZE_BUCKETS = (256, 1024, 4096, 16_384, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216)
 BREAKER_STATES = {"closed": 0, "half-open": 1, "open": 2}
+# How a gauge's per-process values combine in multiprocess mode (dead processes left out).
+GaugeMode = Literal["livesum", "livemax", "liveall"]
 
 
 class PrometheusMetrics(Metrics):
@@ -153,212 +156,189 @@ class PrometheusMetrics(Metrics):
 
     # -- series -----------------------------------------------------------------------------
 
+    def _counter(self, name: str, doc: str, labels: tuple[str, ...] = ()) -> Counter:
+        return Counter(name, doc, labels, registry=self.registry)
+
+    def _gauge(
+        self, name: str, doc: str, labels: tuple[str, ...] = (), *, mode: GaugeMode
+    ) -> Gauge:
+        return Gauge(name, doc, labels, registry=self.registry, multiprocess_mode=mode)
+
+    def _histogram(
+        self, name: str, doc: str, labels: tuple[str, ...], buckets: tuple[float, ...]
+    ) -> Histogram:
+        return Histogram(name, doc, labels, buckets=buckets, registry=self.registry)
+
     def _build_http(self) -> None:
-        r = self.registry
-        self._requests = Counter(
+        self._requests = self._counter(
             "mediastream_http_requests_total",
             "HTTP requests answered, by method, route template, status and tenant.",
-            ["method", "route", "status", "tenant"],
-            registry=r,
+            ("method", "route", "status", "tenant"),
         )
-        self._request_seconds = Histogram(
+        self._request_seconds = self._histogram(
             "mediastream_http_request_duration_seconds",
             "Time from request to the last response byte.",
-            ["method", "route", "status"],
-            buckets=DURATION_BUCKETS,
-            registry=r,
+            ("method", "route", "status"),
+            DURATION_BUCKETS,
         )
-        self._request_size = Histogram(
+        self._request_size = self._histogram(
             "mediastream_http_request_size_bytes",
             "Request size: head and body.",
-            ["method", "route"],
-            buckets=SIZE_BUCKETS,
-            registry=r,
+            ("method", "route"),
+            SIZE_BUCKETS,
         )
-        self._response_size = Histogram(
+        self._response_size = self._histogram(
             "mediastream_http_response_size_bytes",
             "Response body size.",
-            ["method", "route"],
-            buckets=SIZE_BUCKETS,
-            registry=r,
+            ("method", "route"),
+            SIZE_BUCKETS,
         )
-        self._in_flight = Gauge(
-            "mediastream_requests_in_flight",
-            "HTTP requests being answered now.",
-            registry=r,
-            multiprocess_mode="livesum",
+        self._in_flight = self._gauge(
+            "mediastream_requests_in_flight", "HTTP requests being answered now.", mode="livesum"
         )
-        self._errors = Counter(
+        self._errors = self._counter(
             "mediastream_errors_total",
             "Errors answered or absorbed, by kind and code.",
-            ["kind", "code"],
-            registry=r,
-        )
-        self._rate_attempts = Counter(
-            "mediastream_rate_limit_attempts_total",
-            "Requests judged by a rate limiter, by limiter and decision.",
-            ["limiter", "decision"],
-            registry=r,
-        )
-        self._rate_blocked = Counter(
-            "mediastream_rate_limit_blocked_total",
-            "Requests refused by a rate limiter.",
-            ["limiter"],
-            registry=r,
+            ("kind", "code"),
         )
 
     def _build_work(self) -> None:
-        r = self.registry
-        self._cache_operations = Counter(
+        self._cache_operations = self._counter(
             "mediastream_cache_operations_total",
             "Result cache calls, by layer, operation and outcome.",
-            ["layer", "operation", "outcome"],
-            registry=r,
+            ("layer", "operation", "outcome"),
         )
-        self._cache_seconds = Histogram(
+        self._cache_seconds = self._histogram(
             "mediastream_cache_operation_duration_seconds",
             "Time of one result cache call.",
-            ["layer", "operation"],
-            buckets=FAST_BUCKETS,
-            registry=r,
+            ("layer", "operation"),
+            FAST_BUCKETS,
         )
-        self._hit_ratio = Gauge(
+        self._hit_ratio = self._gauge(
             "mediastream_cache_hit_ratio",
             "Hits / (hits + misses) of a cache layer since the process started.",
-            ["layer"],
-            registry=r,
-            multiprocess_mode="liveall",
+            ("layer",),
+            mode="liveall",
         )
-        self._images = Counter(
+        self._images = self._counter(
             "mediastream_image_processing_total",
             "Transforms, by output format, outcome and tenant.",
-            ["format", "outcome", "tenant"],
-            registry=r,
+            ("format", "outcome", "tenant"),
         )
-        self._image_seconds = Histogram(
+        self._image_seconds = self._histogram(
             "mediastream_image_processing_duration_seconds",
             "Time of one transform: decode, trim, resize, encode.",
-            ["format"],
-            buckets=DURATION_BUCKETS,
-            registry=r,
+            ("format",),
+            DURATION_BUCKETS,
         )
-        self._image_errors = Counter(
+        self._image_errors = self._counter(
             "mediastream_image_processing_errors_total",
             "Transforms that failed, by reason and tenant.",
-            ["reason", "tenant"],
-            registry=r,
+            ("reason", "tenant"),
         )
-        self._fetches = Counter(
-            "mediastream_origin_fetch_total",
-            "Fetches of originals, by outcome.",
-            ["outcome"],
-            registry=r,
+        self._build_origin()
+
+    def _build_origin(self) -> None:
+        self._fetches = self._counter(
+            "mediastream_origin_fetch_total", "Fetches of originals, by outcome.", ("outcome",)
         )
-        self._fetch_seconds = Histogram(
+        self._fetch_seconds = self._histogram(
             "mediastream_origin_fetch_duration_seconds",
             "Time of one origin fetch.",
-            ["outcome"],
-            buckets=DURATION_BUCKETS,
-            registry=r,
+            ("outcome",),
+            DURATION_BUCKETS,
         )
-        self._fetch_bytes = Counter(
-            "mediastream_origin_fetch_bytes_total", "Bytes of originals received.", registry=r
+        self._fetch_bytes = self._counter(
+            "mediastream_origin_fetch_bytes_total", "Bytes of originals received."
         )
-        self._breaker = Gauge(
+        self._breaker = self._gauge(
             "mediastream_circuit_breaker_state",
             "Origin circuit breaker: 0 closed, 1 half-open, 2 open.",
-            ["origin"],
-            registry=r,
-            multiprocess_mode="livemax",
+            ("origin",),
+            mode="livemax",
         )
-        self._breaker_transitions = Counter(
+        self._breaker_transitions = self._counter(
             "mediastream_circuit_breaker_transitions_total",
             "Circuit breaker transitions, by the state entered.",
-            ["origin", "state"],
-            registry=r,
+            ("origin", "state"),
         )
-        self._coalesced = Counter(
+        self._coalesced = self._counter(
             "mediastream_coalesced_requests_total",
             "Requests that joined identical work in flight instead of repeating it.",
-            registry=r,
         )
-        self._queue_depth = Gauge(
-            "mediastream_queue_depth",
-            "Items waiting in a queue.",
-            ["queue"],
-            registry=r,
-            multiprocess_mode="livesum",
+        self._build_protection()
+
+    def _build_protection(self) -> None:
+        self._queue_depth = self._gauge(
+            "mediastream_queue_depth", "Items waiting in a queue.", ("queue",), mode="livesum"
         )
-        self._queue_wait = Histogram(
+        self._queue_wait = self._histogram(
             "mediastream_queue_wait_seconds",
             "Time an item waited in a queue.",
-            ["queue"],
-            buckets=DURATION_BUCKETS,
-            registry=r,
+            ("queue",),
+            DURATION_BUCKETS,
         )
-        self._queue_rejected = Counter(
+        self._queue_rejected = self._counter(
             "mediastream_queue_rejected_total",
             "Items refused because a queue was full.",
-            ["queue"],
-            registry=r,
+            ("queue",),
+        )
+        self._rate_attempts = self._counter(
+            "mediastream_rate_limit_attempts_total",
+            "Requests judged by a rate limiter, by limiter and decision.",
+            ("limiter", "decision"),
+        )
+        self._rate_blocked = self._counter(
+            "mediastream_rate_limit_blocked_total",
+            "Requests refused by a rate limiter.",
+            ("limiter",),
         )
 
     def _build_process(self) -> None:
-        r = self.registry
-        self._memory = Gauge(
+        gauge = self._gauge
+        self._memory = gauge(
             "mediastream_memory_usage_bytes",
             "Process memory, by type (rss, virtual).",
-            ["type"],
-            registry=r,
-            multiprocess_mode="livesum",
+            ("type",),
+            mode="livesum",
         )
-        self._memory_limit = Gauge(
+        self._memory_limit = gauge(
             "mediastream_memory_limit_bytes",
             "Memory the process may use: its cgroup limit, else the machine's memory.",
-            registry=r,
-            multiprocess_mode="livemax",
+            mode="livemax",
         )
-        self._cpu = Gauge(
+        self._cpu = gauge(
             "mediastream_cpu_usage_percent",
             "CPU used over the last sampling interval, percent of one core.",
-            registry=r,
-            multiprocess_mode="livesum",
+            mode="livesum",
         )
-        self._threads = Gauge(
-            "mediastream_threads",
-            "Threads of the process.",
-            registry=r,
-            multiprocess_mode="livesum",
-        )
-        self._disk = Gauge(
+        self._threads = gauge("mediastream_threads", "Threads of the process.", mode="livesum")
+        self._disk = gauge(
             "mediastream_disk_space_usage_bytes",
             "File system of CACHE_FILE_DIRECTORY, by type (total, used, free).",
-            ["type"],
-            registry=r,
-            multiprocess_mode="livemax",
+            ("type",),
+            mode="livemax",
         )
-        self._uptime = Gauge(
-            "mediastream_uptime_seconds",
-            "Seconds since the service started.",
-            registry=r,
-            multiprocess_mode="livemax",
+        self._build_health_of_the_node()
+
+    def _build_health_of_the_node(self) -> None:
+        gauge = self._gauge
+        self._uptime = gauge(
+            "mediastream_uptime_seconds", "Seconds since the service started.", mode="livemax"
         )
-        self._loop_lag = Gauge(
+        self._loop_lag = gauge(
             "mediastream_event_loop_lag_seconds",
             "How late the event loop ran the sampler's timer at the last sample.",
-            registry=r,
-            multiprocess_mode="livemax",
+            mode="livemax",
         )
-        self._degraded = Gauge(
+        self._degraded = gauge(
             "mediastream_performance_degraded",
             "1 while the performance watch holds an alert on the phase.",
-            ["phase"],
-            registry=r,
-            multiprocess_mode="livemax",
+            ("phase",),
+            mode="livemax",
         )
-        self._alerts = Counter(
+        self._alerts = self._counter(
             "mediastream_performance_alerts_total",
             "Performance alerts raised, by phase.",
-            ["phase"],
-            registry=r,
+            ("phase",),
         )
