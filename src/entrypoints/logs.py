@@ -63,8 +63,12 @@ class ConsoleFormatter(logging.Formatter):
         parts = [_timestamp(record), f"{record.levelname:<7}", record.name]
         if correlation_id is not None:
             parts.append(f"[{correlation_id}]")
-        parts.append(record.getMessage())
-        parts.extend(f"{key}={value}" for key, value in _extras(record).items())
+        message = record.getMessage()
+        parts.append(message)
+        # extras already spelled out in the message (method, path, status, ...) are not repeated
+        parts.extend(
+            f"{key}={value}" for key, value in _extras(record).items() if str(value) not in message
+        )
         text = " ".join(parts)
         if record.exc_info:
             text += "\n" + self.formatException(record.exc_info)

@@ -10,7 +10,9 @@ import pytest
 
 from entrypoints.cli.main import EXIT_BAD_SETTINGS, main
 from entrypoints.settings import (
+    CRITICAL,
     REDACTED,
+    RELOADABLE,
     LiveHostAllowList,
     LiveSettings,
     Settings,
@@ -203,3 +205,13 @@ def test_config_reload_without_a_server_fails_clearly(
 
     assert status == 1
     assert "no server answered at http://127.0.0.1:9" in capsys.readouterr().err
+
+
+def test_every_setting_is_documented_in_the_readme_and_reloadables_exist() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+
+    undocumented = [name for name in Settings.model_fields if f"`{name}`" not in readme]
+
+    assert undocumented == []
+    assert set(RELOADABLE) <= set(Settings.model_fields)
+    assert not set(CRITICAL) & RELOADABLE

@@ -233,9 +233,8 @@ class ObservedRequests:
         if threshold > 0 and milliseconds > threshold:
             phases = {phase: round(spent * 1000, 1) for phase, spent in timings.phases().items()}
             access_log.warning(
-                "slow request: %s took %.1f ms (threshold %d ms)",
+                "slow request: %s (threshold %d ms)",
                 line,
-                milliseconds,
                 threshold,
                 extra={**fields, "timings": phases, "thresholdMs": threshold},
             )
