@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,3 +27,9 @@ class HostAllowList:
             return True
         host = host.lower().rstrip(".")
         return any(host == domain or host.endswith("." + domain) for domain in self.domains)
+
+
+class HostPolicy(Protocol):
+    """Decides whether the service may fetch from a host (`HostAllowList`, or a live view of it)."""
+
+    def permits(self, host: str) -> bool: ...

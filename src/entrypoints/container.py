@@ -6,6 +6,8 @@ Nothing here connects or reads the environment until a provider is called.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -14,13 +16,29 @@ from dependency_injector import containers, providers
 from adapters.disk import DiskResultCache
 from adapters.httpx import HttpxOriginFetcher
 from adapters.localdir import LocalDirectoryOriginFetcher
+from adapters.localdir.health import LocalDirectoryOriginIndicator
 from adapters.memory import MemoryResultCache, SystemClock
+from adapters.memory.health import MemoryResultCacheIndicator
 from adapters.pillow import PillowImageProcessor
+from adapters.pillow.health import PillowCodecsIndicator
+from adapters.prometheus import PrometheusMetrics
+from adapters.system import ProcfsProcessStats, StatvfsDiskSpace, WritableDirectoryIndicator
+from application.health import CheckHealth
+from application.health_indicators import (
+    ConfiguredOriginIndicator,
+    DiskSpaceIndicator,
+    MemoryIndicator,
+    UsageLimits,
+)
+from application.monitoring import Monitoring
+from application.performance import PerformanceIndicator, PerformanceLimits, PerformanceWatch
+from application.ports.health import HealthIndicator
 from application.ports.origin_fetcher import OriginFetcher
+from application.resources import ResourceSampler
 from application.serve_image import ServeImage
 from application.tiered_cache import TieredResultCache
-from domain.policy import HostAllowList
-from entrypoints.settings import Settings
+from entrypoints.lifecycle import Lifecycle
+from entrypoints.settings import LiveHostAllowList, LiveSettings, Settings
 
 STATIC_DIRECTORY = Path(__file__).resolve().parent / "http" / "static"
 FALLBACK_IMAGE = STATIC_DIRECTORY / "default.png"
@@ -46,6 +64,7 @@ class Core(containers.DeclarativeContainer):
 
     settings = providers.Dependency(instance_of=Settings)
     clock = providers.Singleton(SystemClock)
+    live_settings = providers.Singleton(LiveSettings, settings)
     image_pool = providers.Singleton(
         ThreadPoolExecutor,
         max_workers=settings.provided.IMAGE_WORKER_THREADS,
@@ -78,9 +97,7 @@ class UseCases(containers.DeclarativeContainer):
 
     core = providers.DependenciesContainer()
     adapters = providers.DependenciesContainer()
-    allowed_hosts = providers.Singleton(
-        lambda settings: HostAllowList.of(settings.allowed_domains), core.settings
-    )
+    allowed_hosts = providers.Singleton(LiveHostAllowList, core.live_settings)
     serve_image = providers.Singleton(
         ServeImage,
         cache=adapters.result_cache,
@@ -92,6 +109,116 @@ class UseCases(containers.DeclarativeContainer):
     )
 
 
+# -- operations: metrics, health, monitoring, lifecycle ----------------------------------------
+
+
+def disk_limits(live: LiveSettings) -> Callable[[], UsageLimits]:
+    """The disk indicator's thresholds, read from the settings in force at each check."""
+    return lambda: UsageLimits(
+        live.current.HEALTH_DISK_WARN_PERCENT, live.current.HEALTH_DISK_DOWN_PERCENT
+    )
+
+
+def memory_limits(live: LiveSettings) -> Callable[[], UsageLimits]:
+    """The memory indicator's thresholds, read from the settings in force at each check."""
+    return lambda: UsageLimits(
+        live.current.HEALTH_MEMORY_WARN_PERCENT, live.current.HEALTH_MEMORY_DOWN_PERCENT
+    )
+
+
+def performance_limits(live: LiveSettings) -> Callable[[], PerformanceLimits]:
+    """The performance watch's limits, read from the settings in force at each evaluation."""
+
+    def limits() -> PerformanceLimits:
+        settings = live.current
+        return PerformanceLimits(
+            window_seconds=settings.PERFORMANCE_WINDOW,
+            min_samples=settings.PERFORMANCE_MIN_SAMPLES,
+            degradation_factor=settings.PERFORMANCE_DEGRADATION_FACTOR,
+            thresholds={
+                phase: ms / 1000 for phase, ms in settings.PERFORMANCE_THRESHOLDS_MS.items()
+            },
+        )
+
+    return limits
+
+
+def milliseconds_of(live: LiveSettings, name: str) -> Callable[[], float]:
+    """A setting in milliseconds, as seconds, read from the settings in force at each use."""
+    return lambda: float(getattr(live.current, name)) / 1000
+
+
+def make_origin_indicator(settings: Settings, allowed_hosts: LiveHostAllowList) -> HealthIndicator:
+    """The directory check for a file:// origin, the allow-list check for an HTTP one."""
+    directory = settings.backend_directory
+    if directory is not None:
+        return LocalDirectoryOriginIndicator(directory)
+    return ConfiguredOriginIndicator(settings.backend_host, allowed_hosts)
+
+
+class Operations(containers.DeclarativeContainer):
+    """What runs the service in production: metrics, health, monitoring, the node's lifecycle."""
+
+    core = providers.DependenciesContainer()
+    adapters = providers.DependenciesContainer()
+    use_cases = providers.DependenciesContainer()
+    lifecycle = providers.Singleton(Lifecycle)
+    metrics = providers.Singleton(
+        PrometheusMetrics,
+        multiprocess_directory=providers.Callable(os.environ.get, "PROMETHEUS_MULTIPROC_DIR"),
+    )
+    disk_space = providers.Singleton(StatvfsDiskSpace)
+    process_stats = providers.Singleton(ProcfsProcessStats)
+    performance_watch = providers.Singleton(
+        PerformanceWatch,
+        limits=providers.Callable(performance_limits, core.live_settings),
+        clock=core.clock,
+        metrics=metrics,
+    )
+    resource_sampler = providers.Singleton(
+        ResourceSampler,
+        process=process_stats,
+        disk=disk_space,
+        directory=core.settings.provided.CACHE_FILE_DIRECTORY,
+        metrics=metrics,
+    )
+    monitoring = providers.Singleton(
+        Monitoring,
+        resource_sampler,
+        performance_watch,
+        providers.Callable(milliseconds_of, core.live_settings, "MONITORING_INTERVAL"),
+    )
+    # One line per indicator; other parts of the service register theirs here.
+    health_indicators = providers.List(
+        providers.Singleton(
+            DiskSpaceIndicator,
+            disk_space,
+            core.settings.provided.CACHE_FILE_DIRECTORY,
+            providers.Callable(disk_limits, core.live_settings),
+        ),
+        providers.Singleton(
+            WritableDirectoryIndicator, core.settings.provided.CACHE_FILE_DIRECTORY
+        ),
+        providers.Singleton(
+            MemoryIndicator, process_stats, providers.Callable(memory_limits, core.live_settings)
+        ),
+        providers.Singleton(
+            MemoryResultCacheIndicator,
+            adapters.memory_cache,
+            max_bytes=core.settings.provided.CACHE_MEMORY_MAX_SIZE,
+            max_keys=core.settings.provided.CACHE_MEMORY_MAX_KEYS,
+        ),
+        providers.Singleton(PillowCodecsIndicator),
+        providers.Singleton(make_origin_indicator, core.settings, use_cases.allowed_hosts),
+        providers.Singleton(PerformanceIndicator, performance_watch),
+    )
+    check_health = providers.Singleton(
+        CheckHealth,
+        health_indicators,
+        timeout=providers.Callable(milliseconds_of, core.live_settings, "HEALTH_CHECK_TIMEOUT"),
+    )
+
+
 class Container(containers.DeclarativeContainer):
     """Everything the service is made of, for one settings object."""
 
@@ -99,6 +226,7 @@ class Container(containers.DeclarativeContainer):
     core = providers.Container(Core, settings=settings)
     adapters = providers.Container(Adapters, core=core)
     use_cases = providers.Container(UseCases, core=core, adapters=adapters)
+    operations = providers.Container(Operations, core=core, adapters=adapters, use_cases=use_cases)
 
 
 def build_container(settings: Settings) -> Container:
@@ -108,7 +236,11 @@ def build_container(settings: Settings) -> Container:
 
 async def close_container(container: Container) -> None:
     """Release what the container built: pooled clients, the image pool, pending cache copies."""
+    await container.operations.monitoring().stop()
     await container.adapters.result_cache().drain()
     await container.adapters.origin().close()
     await container.adapters.processor().close()
     container.core.image_pool().shutdown(wait=False, cancel_futures=True)
+    metrics = container.operations.metrics()
+    if isinstance(metrics, PrometheusMetrics):
+        metrics.close()

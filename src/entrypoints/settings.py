@@ -6,13 +6,20 @@ Nothing is read at import time: `load_settings()` is called by the entrypoints, 
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from domain.policy import HostAllowList, HostPolicy
+
+log = logging.getLogger(__name__)
 
 SAMPLES_DIRECTORY = Path(__file__).resolve().parent / "samples"
 ONE_YEAR = 31_104_000
@@ -93,14 +100,221 @@ class Settings(BaseSettings):
             return self.VALIDATION_ALLOWED_DOMAINS
         return (self.backend_host,) if self.backend_host else ()
 
+    # -- operations: logs, health, monitoring, shutdown --------------------------------------
+
+    LOG_FORMAT: Literal["json", "console"] = "json"
+    SLOW_REQUEST_THRESHOLD_MS: int = Field(default=1_000, ge=0, description="0 = off")
+    SHUTDOWN_TIMEOUT: int = Field(default=25_000, ge=0, description="milliseconds")
+    SHUTDOWN_FORCE_TIMEOUT: int = Field(default=30_000, ge=100, description="milliseconds")
+    HEALTH_CHECK_TIMEOUT: int = Field(default=2_000, ge=10, description="milliseconds")
+    HEALTH_DISK_WARN_PERCENT: float = Field(default=90.0, gt=0, le=100)
+    HEALTH_DISK_DOWN_PERCENT: float = Field(default=98.0, gt=0, le=100)
+    HEALTH_MEMORY_WARN_PERCENT: float = Field(default=85.0, gt=0, le=100)
+    HEALTH_MEMORY_DOWN_PERCENT: float = Field(default=95.0, gt=0, le=100)
+    MONITORING_INTERVAL: int = Field(default=10_000, ge=50, description="milliseconds")
+    PERFORMANCE_WINDOW: int = Field(default=300, ge=1, description="seconds")
+    PERFORMANCE_MIN_SAMPLES: int = Field(default=50, ge=1)
+    PERFORMANCE_DEGRADATION_FACTOR: float = Field(default=2.0, ge=0)
+    PERFORMANCE_THRESHOLDS_MS: Annotated[dict[str, int], NoDecode] = Field(
+        default_factory=lambda: {"total": 3_000}
+    )
+
+    @field_validator("LOG_FORMAT", mode="before")
+    @classmethod
+    def _lower_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("PERFORMANCE_THRESHOLDS_MS", mode="before")
+    @classmethod
+    def _phase_thresholds(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        thresholds: dict[str, object] = {}
+        for entry in filter(None, (part.strip() for part in value.split(","))):
+            phase, equals, milliseconds = entry.partition("=")
+            if not equals or not phase.strip():
+                raise ValueError(f"expected phase=milliseconds, got {entry!r}")
+            thresholds[phase.strip()] = milliseconds.strip()
+        return thresholds
+
+    @field_validator("SHUTDOWN_FORCE_TIMEOUT")
+    @classmethod
+    def _force_after_graceful(cls, value: int, info: ValidationInfo) -> int:
+        graceful = info.data.get("SHUTDOWN_TIMEOUT")
+        if isinstance(graceful, int) and value <= graceful:
+            raise ValueError(f"must be greater than SHUTDOWN_TIMEOUT ({graceful})")
+        return value
+
+    @field_validator("HEALTH_DISK_DOWN_PERCENT", "HEALTH_MEMORY_DOWN_PERCENT")
+    @classmethod
+    def _down_above_warn(cls, value: float, info: ValidationInfo) -> float:
+        warn_name = str(info.field_name).replace("_DOWN_", "_WARN_")
+        warn = info.data.get(warn_name)
+        if isinstance(warn, float) and value < warn:
+            raise ValueError(f"must be at least {warn_name} ({warn:g})")
+        return value
+
 
 def load_settings(**overrides: object) -> Settings:
     """Read the settings; an invalid one raises `SettingsError` naming the variable."""
+    overrides.setdefault("_env_file", env_file())
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = [
             f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+            if error["loc"]
+            else error["msg"]
             for error in exc.errors()
         ]
         raise SettingsError("invalid settings: " + "; ".join(problems)) from exc
+
+
+# -- the environment file, reloading, and showing settings ------------------------------------
+
+ENV_FILE_VARIABLE = "ENV_FILE"
+# Changing these needs a restart: the address, the storage and the origin the node is built on.
+CRITICAL = ("HOST", "PORT", "CACHE_FILE_DIRECTORY", "REDIS_URL", "BACKEND_URL")
+# Read again by their users at every use, so a reload applies them; every other setting is
+# built into a long-lived object (a pool, a cache bound) and needs a restart too.
+RELOADABLE = frozenset(
+    {
+        "LOG_LEVEL",
+        "LOG_FORMAT",
+        "INTERNAL_ADMIN_SECRET",
+        "CACHE_IMAGE_PUBLIC_TTL",
+        "CACHE_IMAGE_NEGATIVE_TTL",
+        "VALIDATION_ALLOWED_DOMAINS",
+        "VALIDATION_MAX_STRING_LENGTH",
+        "SLOW_REQUEST_THRESHOLD_MS",
+        "SHUTDOWN_TIMEOUT",
+        "SHUTDOWN_FORCE_TIMEOUT",
+        "HEALTH_CHECK_TIMEOUT",
+        "HEALTH_DISK_WARN_PERCENT",
+        "HEALTH_DISK_DOWN_PERCENT",
+        "HEALTH_MEMORY_WARN_PERCENT",
+        "HEALTH_MEMORY_DOWN_PERCENT",
+        "MONITORING_INTERVAL",
+        "PERFORMANCE_WINDOW",
+        "PERFORMANCE_MIN_SAMPLES",
+        "PERFORMANCE_DEGRADATION_FACTOR",
+        "PERFORMANCE_THRESHOLDS_MS",
+    }
+)
+SECRETS = frozenset({"INTERNAL_ADMIN_SECRET"})
+REDACTED = "********"
+
+
+def env_file() -> Path:
+    """The environment file settings are read from: `ENV_FILE`, else `.env` (may not exist)."""
+    return Path(os.environ.get(ENV_FILE_VARIABLE) or ".env")
+
+
+def redacted(settings: Settings) -> dict[str, object]:
+    """Every setting by name, secrets masked (and the password of any URL)."""
+    shown: dict[str, object] = {}
+    for name, value in settings.model_dump().items():
+        if name in SECRETS and value:
+            shown[name] = REDACTED
+        elif isinstance(value, str) and "://" in value:
+            shown[name] = _without_password(value)
+        elif isinstance(value, Path):
+            shown[name] = str(value)
+        elif isinstance(value, tuple):
+            shown[name] = ",".join(value)
+        else:
+            shown[name] = value
+    return shown
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", f":{REDACTED}@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+@dataclass(frozen=True, slots=True)
+class ReloadOutcome:
+    """What a reload did: settings applied, changes that need a restart, or why it failed."""
+
+    applied: tuple[str, ...] = ()
+    needs_restart: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {
+            "applied": list(self.applied),
+            "needsRestart": list(self.needs_restart),
+            "problems": list(self.problems),
+        }
+
+
+class LiveSettings:
+    """The settings in force now; components that honour reloads read `current` at each use.
+
+    `reload()` reads the environment and the environment file again, applies the changed
+    RELOADABLE settings, and logs every other change as needing a restart without applying it.
+    An invalid file changes nothing and reports every problem. Listeners registered with
+    `subscribe` are called with the new settings after each reload that applied something.
+    """
+
+    def __init__(
+        self, settings: Settings, load: Callable[[], Settings] = lambda: load_settings()
+    ) -> None:
+        self._current = settings
+        self._load = load
+        self._listeners: list[Callable[[Settings], None]] = []
+
+    @property
+    def current(self) -> Settings:
+        return self._current
+
+    def subscribe(self, listener: Callable[[Settings], None]) -> None:
+        """Call `listener(new_settings)` after every reload that applied a change."""
+        self._listeners.append(listener)
+
+    def reload(self) -> ReloadOutcome:
+        """Re-read the settings; apply what may change while running."""
+        try:
+            fresh = self._load()
+        except SettingsError as exc:
+            log.error("settings not reloaded: %s", exc)
+            return ReloadOutcome(problems=(str(exc),))
+        before, after = self._current.model_dump(), fresh.model_dump()
+        changed = [name for name in after if before.get(name) != after[name]]
+        applied = tuple(name for name in changed if name in RELOADABLE)
+        needs_restart = tuple(name for name in changed if name not in RELOADABLE)
+        for name in needs_restart:
+            log.warning("%s changed: needs a restart, not applied", name, extra={"setting": name})
+        if applied:
+            self._current = self._current.model_copy(update={name: after[name] for name in applied})
+            log.info("settings reloaded: %s", ", ".join(applied), extra={"applied": list(applied)})
+            self._notify()
+        else:
+            log.info("settings reloaded: nothing to apply")
+        return ReloadOutcome(applied=applied, needs_restart=needs_restart)
+
+    def _notify(self) -> None:
+        for listener in self._listeners:
+            try:
+                listener(self._current)
+            except Exception:
+                log.exception("a settings listener failed")
+
+
+class LiveHostAllowList(HostPolicy):
+    """The allow-list of the settings in force, so a reloaded VALIDATION_ALLOWED_DOMAINS applies."""
+
+    def __init__(self, live: LiveSettings) -> None:
+        self._live = live
+        self._built_for: Settings | None = None
+        self._allow_list = HostAllowList(frozenset())
+
+    def permits(self, host: str) -> bool:
+        current = self._live.current
+        if current is not self._built_for:
+            self._allow_list = HostAllowList.of(current.allowed_domains)
+            self._built_for = current
+        return self._allow_list.permits(host)

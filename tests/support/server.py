@@ -2,11 +2,18 @@
 
 `RunningServer` starts the console entry point with the given environment, waits until
 `/health/ready` answers, and always stops the process (SIGTERM, then SIGKILL) on exit.
+
+For the tests of signals and reloads it also exposes the process: `pid`, `send_signal(sig)`,
+`wait(timeout)` for its exit status, an environment file (`env_file=`, passed as ENV_FILE:
+unlike the process environment, the server reads it again on reload), and `log_records()`,
+the JSON log lines written so far.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -30,10 +37,12 @@ def free_port() -> int:
 class RunningServer:
     """`with RunningServer(env, log_path) as server: httpx.get(server.url("/health/live"))`."""
 
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, *, env_file: Path | None = None):
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self._env = {**os.environ, **env, "HOST": "127.0.0.1", "PORT": str(self.port)}
+        if env_file is not None:
+            self._env["ENV_FILE"] = str(env_file)
         self._log_path = log_path
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -79,6 +88,34 @@ class RunningServer:
                 process.kill()
                 process.wait(STOP_TIMEOUT)
         return process.returncode
+
+    @property
+    def pid(self) -> int:
+        if self._process is None:
+            raise RuntimeError("the server is not running")
+        return self._process.pid
+
+    def send_signal(self, sig: signal.Signals) -> None:
+        if self._process is None:
+            raise RuntimeError("the server is not running")
+        self._process.send_signal(sig)
+
+    def wait(self, timeout: float = STOP_TIMEOUT) -> int:
+        """The exit status, once the process has ended (TimeoutExpired if it does not)."""
+        if self._process is None:
+            raise RuntimeError("the server was not started")
+        return self._process.wait(timeout)
+
+    def log_records(self) -> list[dict[str, object]]:
+        """The JSON log lines written so far (other lines skipped)."""
+        records = []
+        for line in self.log_text().splitlines():
+            if line.startswith("{"):
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError:
+                    continue
+        return records
 
     @property
     def alive(self) -> bool:

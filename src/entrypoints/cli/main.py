@@ -1,17 +1,24 @@
-"""The `media-stream` command: `media-stream serve [--host H] [--port P]`."""
+"""The `media-stream` command.
+
+media-stream serve [--host H] [--port P]
+media-stream config check | show [--json] | reload
+"""
 
 from __future__ import annotations
 
 import argparse
-import logging
+import json
 import sys
 from collections.abc import Sequence
 
+import httpx
 import uvicorn
 
 from entrypoints.container import build_container
 from entrypoints.http.app import make_app
-from entrypoints.settings import Settings, SettingsError, load_settings
+from entrypoints.http.server import serve
+from entrypoints.logs import configure_logging
+from entrypoints.settings import Settings, SettingsError, env_file, load_settings, redacted
 
 EXIT_BAD_SETTINGS = 2
 
@@ -35,17 +42,16 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to bind (default: HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to bind (default: PORT, 3003)")
     serve.set_defaults(handler=_serve)
+    _add_config_commands(commands)
     return parser
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     host = args.host or settings.HOST
     port = args.port or settings.PORT
-    logging.basicConfig(
-        level=settings.LOG_LEVEL.upper() if settings.LOG_LEVEL != "trace" else "DEBUG",
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
-    app = make_app(build_container(settings))
+    configure_logging(settings.LOG_LEVEL, settings.LOG_FORMAT)
+    container = build_container(settings)
+    app = make_app(container)
     config = uvicorn.Config(
         app,
         host=host,
@@ -53,10 +59,81 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         log_level=settings.LOG_LEVEL,
         lifespan="on",
         server_header=False,
-        access_log=settings.LOG_LEVEL in {"debug", "trace"},
+        access_log=False,  # ObservedRequests writes the access log
+        log_config=None,  # configure_logging did it, JSON or console
     )
-    uvicorn.Server(config).run()
+    live = container.core.live_settings()
+    live.subscribe(lambda fresh: configure_logging(fresh.LOG_LEVEL, fresh.LOG_FORMAT))
+    return serve(config, lifecycle=container.operations.lifecycle(), live=live)
+
+
+# -- media-stream config check | show | reload ------------------------------------------------
+
+EXIT_RELOAD_FAILED = 1
+RELOAD_PATH = "/admin/config/reload"
+
+
+def _add_config_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    config = commands.add_parser("config", help="check, show or reload the settings")
+    actions = config.add_subparsers(required=True, metavar="action")
+    check = actions.add_parser("check", help="validate every setting; list every problem")
+    check.set_defaults(handler=_config_check)
+    show = actions.add_parser("show", help="print the settings in force, secrets redacted")
+    show.add_argument("--json", action="store_true", help="one JSON object instead of lines")
+    show.set_defaults(handler=_config_show)
+    reload = actions.add_parser(
+        "reload", help="make the running server re-read its settings (POST " + RELOAD_PATH + ")"
+    )
+    reload.add_argument("--url", help="the server's base URL (default: from HOST and PORT)")
+    reload.set_defaults(handler=_config_reload)
+
+
+def _config_check(settings: Settings, args: argparse.Namespace) -> int:
+    """Invalid settings never get here: `main` lists them all and exits 2."""
+    source = env_file()
+    found = "read" if source.is_file() else "not found"
+    print(f"settings OK ({len(type(settings).model_fields)} variables; env file {source}: {found})")
     return 0
+
+
+def _config_show(settings: Settings, args: argparse.Namespace) -> int:
+    shown = redacted(settings)
+    if args.json:
+        print(json.dumps(shown, indent=2, default=str))
+    else:
+        for name, value in shown.items():
+            print(f"{name}={value}")
+    return 0
+
+
+def _config_reload(settings: Settings, args: argparse.Namespace) -> int:
+    base = args.url or _local_url(settings.HOST, settings.PORT)
+    try:
+        response = httpx.post(
+            base.rstrip("/") + RELOAD_PATH,
+            headers={"X-Internal-Secret": settings.INTERNAL_ADMIN_SECRET},
+            timeout=10,
+        )
+    except httpx.HTTPError as exc:
+        print(f"media-stream: no server answered at {base}: {exc}", file=sys.stderr)
+        return EXIT_RELOAD_FAILED
+    if response.status_code != 200:
+        print(
+            f"media-stream: reload refused ({response.status_code}); "
+            "is INTERNAL_ADMIN_SECRET the server's?",
+            file=sys.stderr,
+        )
+        return EXIT_RELOAD_FAILED
+    outcome = response.json()
+    print(json.dumps(outcome, indent=2))
+    return EXIT_BAD_SETTINGS if outcome.get("problems") else 0
+
+
+def _local_url(host: str, port: int) -> str:
+    """Where this machine reaches a server bound to `host`: a wildcard means loopback."""
+    wildcards = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}  # noqa: S104
+    reachable = wildcards.get(host, host)
+    return f"http://[{reachable}]:{port}" if ":" in reachable else f"http://{reachable}:{port}"
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from litestar import Litestar
 from litestar.datastructures import State
@@ -14,33 +13,33 @@ from entrypoints.container import Container, close_container
 from entrypoints.http.correlation import CorrelationIds
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.images import image
+from entrypoints.http.observability import ObservedRequests
+from entrypoints.http.operations import OPERATIONS_ROUTES, OperationsState
 from entrypoints.http.pages import default_image, index, live, ready, robots
+from entrypoints.lifecycle import Lifecycle
+from entrypoints.settings import Settings
+
+__all__ = ["Lifecycle", "make_app", "make_litestar"]  # Lifecycle moved to entrypoints.lifecycle
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(slots=True)
-class Lifecycle:
-    """Whether the node is shutting down (readiness answers 503 then)."""
-
-    draining: bool = False
 
 
 def make_litestar(container: Container) -> Litestar:
     """The Litestar app alone (tests that need Litestar's own client use this)."""
     settings = container.settings()
-    lifecycle = Lifecycle()
+    lifecycle = container.operations.lifecycle()
 
     async def start() -> None:
         container.use_cases.serve_image()
+        await container.operations.monitoring().start()
         log.info("media-stream ready, origin %s", settings.backend_host or settings.BACKEND_URL)
 
     async def stop() -> None:
         lifecycle.draining = True
         await close_container(container)
 
-    return Litestar(
-        route_handlers=[image, live, ready, index, robots, default_image],
+    app = Litestar(
+        route_handlers=[image, live, ready, index, robots, default_image, *OPERATIONS_ROUTES],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         on_startup=[start],
         on_shutdown=[stop],
@@ -50,14 +49,49 @@ def make_litestar(container: Container) -> Litestar:
                 "public_ttl": settings.CACHE_IMAGE_PUBLIC_TTL,
                 "max_path_length": settings.VALIDATION_MAX_STRING_LENGTH,
                 "lifecycle": lifecycle,
+                "operations": operations_state(container),
             }
         ),
         openapi_config=OpenAPIConfig(title="media-stream", version="0.1.0"),
         logging_config=None,  # the CLI configures logging once, for uvicorn and us alike
         debug=False,
     )
+    follow_reloads(app, container)
+    return app
 
 
 def make_app(container: Container) -> ASGIApp:
     """The ASGI application the server runs: Litestar wrapped with correlation IDs."""
-    return CorrelationIds(make_litestar(container))
+    live = container.core.live_settings()
+    observed = ObservedRequests(
+        make_litestar(container),
+        metrics=container.operations.metrics(),
+        lifecycle=container.operations.lifecycle(),
+        watch=container.operations.performance_watch(),
+        slow_threshold_ms=lambda: live.current.SLOW_REQUEST_THRESHOLD_MS,
+    )
+    return CorrelationIds(observed)
+
+
+# -- operations: the operator routes' state, and settings reloaded while serving ---------------
+
+
+def operations_state(container: Container) -> OperationsState:
+    """What the health, metrics, monitoring and reload routes read."""
+    return OperationsState(
+        check_health=container.operations.check_health(),
+        live_settings=container.core.live_settings(),
+        watch=container.operations.performance_watch(),
+        sampler=container.operations.resource_sampler(),
+        metrics=container.operations.metrics(),
+    )
+
+
+def follow_reloads(app: Litestar, container: Container) -> None:
+    """Keep the values the routes read from the app state in step with reloaded settings."""
+
+    def refresh(settings: Settings) -> None:
+        app.state.public_ttl = settings.CACHE_IMAGE_PUBLIC_TTL
+        app.state.max_path_length = settings.VALIDATION_MAX_STRING_LENGTH
+
+    container.core.live_settings().subscribe(refresh)

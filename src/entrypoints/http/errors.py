@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime
 
 from litestar import Request, Response
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
+from litestar.types import Scope
 
 from domain.errors import InvalidRequest
 from entrypoints.http.correlation import correlation_id_of
@@ -18,6 +20,7 @@ NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 _CODES = {
     400: "INVALID_REQUEST",
     401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
     429: "TOO_MANY_REQUESTS",
@@ -70,3 +73,19 @@ EXCEPTION_HANDLERS = {
     HTTPException: on_http_exception,
     Exception: on_unexpected,
 }
+
+
+# -- errors answered outside Litestar (the ASGI wrapper refusing work while draining) ----------
+
+
+def json_error_body(scope: Scope, status: int, message: str, code: str | None = None) -> bytes:
+    """The spec §3 JSON error body, for answers written straight to ASGI."""
+    body = {
+        "status": status,
+        "code": code or _CODES.get(status, "ERROR"),
+        "message": message,
+        "correlationId": correlation_id_of(scope),
+        "path": scope.get("path", ""),
+        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    }
+    return json.dumps(body).encode()

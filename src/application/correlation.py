@@ -1,0 +1,28 @@
+"""The correlation ID of the work in progress, carried by a context variable.
+
+The HTTP layer binds it for each request; log lines, outgoing origin requests and jobs read it.
+Tasks created while it is bound (and `asyncio.to_thread` calls) inherit it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+_current: ContextVar[str | None] = ContextVar("media_stream_correlation_id", default=None)
+
+
+def current_correlation_id() -> str | None:
+    """The correlation ID bound in this context, or None outside any request or job."""
+    return _current.get()
+
+
+@contextmanager
+def correlation_scope(correlation_id: str) -> Iterator[str]:
+    """Bind `correlation_id` for the block (and what it starts), then restore the previous one."""
+    token = _current.set(correlation_id)
+    try:
+        yield correlation_id
+    finally:
+        _current.reset(token)
