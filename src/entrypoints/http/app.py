@@ -11,10 +11,13 @@ from litestar.openapi import OpenAPIConfig
 from litestar.types import ASGIApp
 
 from entrypoints.container import Container, close_container
+from entrypoints.http.admin import flush_tenant
 from entrypoints.http.correlation import CorrelationIds
 from entrypoints.http.errors import EXCEPTION_HANDLERS
+from entrypoints.http.health import health
 from entrypoints.http.images import image
 from entrypoints.http.pages import default_image, index, live, ready, robots
+from entrypoints.upkeep import CacheUpkeep
 
 log = logging.getLogger(__name__)
 
@@ -39,17 +42,27 @@ def make_litestar(container: Container) -> Litestar:
         lifecycle.draining = True
         await close_container(container)
 
+    # The shared cache: its routes, its state, and its upkeep around the app's own start/stop.
+    upkeep = CacheUpkeep(container)
+    cache_routes = [health, flush_tenant]
+    cache_state = {
+        "container": container,
+        "flush_tenant": container.use_cases.flush_tenant(),
+        "internal_secret": settings.INTERNAL_ADMIN_SECRET,
+    }
+
     return Litestar(
-        route_handlers=[image, live, ready, index, robots, default_image],
+        route_handlers=[image, live, ready, index, robots, default_image, *cache_routes],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        on_startup=[start],
-        on_shutdown=[stop],
+        on_startup=[start, upkeep.start],
+        on_shutdown=[upkeep.stop, stop],
         state=State(
             {
                 "serve_image": container.use_cases.serve_image(),
                 "public_ttl": settings.CACHE_IMAGE_PUBLIC_TTL,
                 "max_path_length": settings.VALIDATION_MAX_STRING_LENGTH,
                 "lifecycle": lifecycle,
+                **cache_state,
             }
         ),
         openapi_config=OpenAPIConfig(title="media-stream", version="0.1.0"),
