@@ -102,9 +102,13 @@ class ServeImage:
             )
         spec = request.spec_for(AcceptedFormats.from_header(query.accept))
         key = ResultKey.of(request.source, spec)
-        result, status, reason = await self._flights.run(
-            key, lambda: self._lookup(query, spec, key)
-        )
+        cached = await self._cache.get(key)
+        if cached is not None:
+            result, status, reason = cached[0], cached[1], None
+        else:
+            result, status, reason = await self._flights.run(
+                key, lambda: self._produce_once(query.request.source, spec, key)
+            )
         if reason is None:
             self._shared.access.record(key)
         return ImageAnswer(
@@ -117,12 +121,11 @@ class ServeImage:
             vary_accept=request.negotiates,
         )
 
-    async def _lookup(self, query: ImageQuery, spec: TransformSpec, key: ResultKey) -> Outcome:
-        cached = await self._cache.get(key)
-        if cached is not None:
-            return cached[0], cached[1], None
+    async def _produce_once(
+        self, source: ImageSource, spec: TransformSpec, key: ResultKey
+    ) -> Outcome:
+        """Produce on one node only; the others, and late callers here, take what it made."""
         epoch = self._cache.epoch(key.tenant)
-        source = query.request.source
         return await self._shared.flight.run(
             str(key),
             lambda: self._settled(source, spec, key),
