@@ -18,6 +18,8 @@ import subprocess
 import time
 from types import TracebackType
 
+import redis
+
 from tests.support.server import free_port
 
 LOOPBACK = "127.0.0.1"
@@ -37,8 +39,6 @@ def answers_ping(port: int, host: str = LOOPBACK, timeout: float = 0.5) -> bool:
 
 def delete_prefix(url: str, prefix: str) -> int:
     """Delete every key under `prefix` (a test's own keys on a shared Redis)."""
-    import redis
-
     client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
     try:
         names = list(client.scan_iter(match=prefix + "*", count=1000))
