@@ -96,6 +96,7 @@ class ForgetFlushedTenants:
             for clear in self._volatile:
                 await clear()
             return
+        tenant = checked_tenant(tenant)
         results = await self._cache.flush_tenant(tenant, self._local_layers)
         await self._missing.forget_tenant_in(tenant, self._local_missing)
         log.info("flush of tenant %s announced: removed %s here", tenant, results)

@@ -7,6 +7,7 @@ node (a second adapter instance on the same store) reads.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -47,7 +48,7 @@ STATIC_DOG = ImageSource(SourceKind.STATIC, "shop", "dog.jpg")
 
 
 def rkey(name: str, tenant: str = "shop") -> ResultKey:
-    return ResultKey(tenant, name * 8)
+    return ResultKey(tenant, hashlib.sha256(name.encode()).hexdigest())
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -321,3 +322,17 @@ def test_redis_counts_are_kept_while_redis_is_away_and_admin_calls_fail(
     with pytest.raises(CacheUnavailable):
         run(counter.forget_tenant("shop"))
     run(counter.close())
+
+
+def test_redis_top_skips_members_this_service_did_not_write(
+    redis_url: str, redis_prefix: str, run: Run[Any], clients: Callable[[str], Redis]
+) -> None:
+    counter = make_redis("access", clients(redis_url), redis_prefix)
+    raw = clients(redis_url)
+
+    async def scenario() -> list[ResultKey]:
+        await raw.zadd(f"{redis_prefix}access", {"../etc:passwd": 99, "shop:not-hex": 98})
+        counter.record(rkey("a"))
+        return list(await counter.top(5))
+
+    assert run(scenario()) == [rkey("a")]

@@ -11,6 +11,8 @@ import asyncio
 from collections.abc import Coroutine
 from typing import TypeVar
 
+import pytest
+
 from adapters.memory import (
     MemoryAccessCounter,
     MemoryFlushBroadcast,
@@ -27,6 +29,7 @@ from application.shared_flight import SharedFlight
 from application.tiered_cache import TieredResultCache
 from application.tiered_negative_cache import TieredNegativeCache
 from application.warm_cache import WarmCache
+from domain.errors import InvalidRequest
 from domain.negotiation import AcceptedFormats
 from domain.policy import HostAllowList
 from domain.request import ResultKey
@@ -313,3 +316,15 @@ def flush_of(*, memory: int, redis: int, disk: int, nodes: int) -> TenantFlush:
         access_counts=2,
         nodes_notified=nodes,
     )
+
+
+def test_an_announced_flush_of_an_invalid_tenant_is_refused() -> None:
+    node = Node(Shared())
+
+    async def story() -> ImageAnswer:
+        await node.ask()
+        with pytest.raises(InvalidRequest):
+            await node.forget("../acme")
+        return await node.ask()
+
+    assert run(story()).cache is CacheStatus.HIT_MEMORY

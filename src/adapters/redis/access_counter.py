@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections import Counter
 from typing import cast
 
@@ -13,9 +14,12 @@ from adapters.redis.circuit import RedisCircuit
 from adapters.redis.keys import RedisKeys
 from application.ports.access_counter import AccessCounter
 from domain.request import ResultKey
+from domain.tenant import TENANT_PATTERN
 
 log = logging.getLogger(__name__)
 MAX_PENDING = 10_000
+BATCH = 500
+_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 class RedisAccessCounter(AccessCounter):
@@ -68,7 +72,8 @@ class RedisAccessCounter(AccessCounter):
 
         async def drop(client: Redis) -> int:
             members = [m async for m, _ in client.zscan_iter(name, match=f"{tenant}:*")]
-            return await client.zrem(name, *members) if members else 0
+            batches = (members[i : i + BATCH] for i in range(0, len(members), BATCH))
+            return sum([await client.zrem(name, *batch) for batch in batches])
 
         return await self._circuit.require(drop)
 
@@ -112,5 +117,8 @@ class RedisAccessCounter(AccessCounter):
 
 
 def _key_of(member: bytes) -> ResultKey | None:
+    """The key a member names, or None for a member this service did not write."""
     tenant, _, digest = member.decode("ascii", "replace").partition(":")
-    return ResultKey(tenant, digest) if tenant and digest else None
+    if TENANT_PATTERN.fullmatch(tenant) is None or _DIGEST.fullmatch(digest) is None:
+        return None
+    return ResultKey(tenant, digest)
