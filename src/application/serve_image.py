@@ -107,7 +107,7 @@ class ServeImage:
             result, status, reason = cached[0], cached[1], None
         else:
             result, status, reason = await self._flights.run(
-                key, lambda: self._produce_once(query.request.source, spec, key)
+                key, lambda: self._produce_once(request.source, spec, key)
             )
         if reason is None:
             self._shared.access.record(key)
