@@ -36,6 +36,7 @@ test: lint types contracts
 
 bench: $(STAMP)
 	$(BIN)/python bench/transform_bench.py
+	$(BIN)/python bench/cache_bench.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,6 +1,6 @@
 """Errors raised behind the ports, after a request was accepted.
 
-Every one of them is answered with the fallback image; `reason` is its `X-Fallback` value.
+Every `ApplicationError` is answered with the fallback image; `reason` is its `X-Fallback` value.
 
 ApplicationError
 ├── OriginError             the original could not be had
@@ -14,6 +14,9 @@ ApplicationError
     ├── DecodeFailed        a known format, but truncated or corrupt
     ├── DecompressionBomb   the image is larger (pixels, frames) than the limits allow
     └── OutputTooLarge      the result would exceed the output pixel limit
+
+CacheUnavailable            a shared cache cannot be reached by an administrative operation
+                            (flush, stats); never raised on the request path, no fallback
 """
 
 from __future__ import annotations
@@ -89,3 +92,11 @@ class OutputTooLarge(ProcessingError):
     """The result would be larger than the output pixel limit."""
 
     reason = FallbackReason.OUTPUT_TOO_LARGE
+
+
+class CacheUnavailable(Exception):
+    """A shared cache (Redis) could not be reached for an administrative operation.
+
+    Never raised while serving an image: there, an unreachable cache is a miss. Not an
+    `ApplicationError`, since it has no fallback image: the admin route and the CLI report it.
+    """

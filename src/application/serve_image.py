@@ -5,17 +5,20 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
-from application.errors import ApplicationError, ProcessingError
+from application.errors import ApplicationError, OriginNotFound, ProcessingError
+from application.ports.access_counter import AccessCounter
 from application.ports.clock import Clock
 from application.ports.image_processor import ImageProcessor
-from application.ports.origin_fetcher import OriginFetcher
+from application.ports.negative_cache import NegativeCache
+from application.ports.origin_fetcher import Original, OriginFetcher
+from application.shared_flight import SharedFlight
 from application.single_flight import SingleFlight
 from application.tiered_cache import TieredResultCache
 from domain.conditional import is_not_modified
 from domain.errors import InvalidRequest
 from domain.negotiation import AcceptedFormats
 from domain.policy import HostAllowList
-from domain.request import ImageRequest, ResultKey
+from domain.request import ImageRequest, ImageSource, ResultKey
 from domain.result import CacheStatus, FallbackReason, ImageResult
 from domain.transform import Box, TransformSpec
 
@@ -43,8 +46,27 @@ class ImageAnswer:
     vary_accept: bool
 
 
+Outcome = tuple[ImageResult, CacheStatus, FallbackReason | None]
+
+
+@dataclass(frozen=True, slots=True)
+class SharedCaching:
+    """What makes several nodes act as one cache: who works on a miss, what stays missing,
+    and how often each result is asked for."""
+
+    flight: SharedFlight[Outcome]
+    missing: NegativeCache
+    missing_seconds: float
+    access: AccessCounter
+
+
 class ServeImage:
     """Serve one image: cache lookup, then fetch, transform and store once per key.
+
+    Identical misses are coalesced in the process (`SingleFlight` per result key) and across
+    nodes (`SharedFlight`); variants of one original share its fetch (`SingleFlight` per
+    origin path). An origin 4xx is remembered for `missing_seconds`, so the origin is not asked
+    again meanwhile. Every served result counts as one access.
 
     Any failure after the request was accepted is answered with the fallback image, rendered
     with the request's own size, fit, background and format.
@@ -59,6 +81,7 @@ class ServeImage:
         clock: Clock,
         allowed_hosts: HostAllowList,
         fallback_original: bytes,
+        shared: SharedCaching,
     ) -> None:
         self._cache = cache
         self._origin = origin
@@ -66,8 +89,10 @@ class ServeImage:
         self._clock = clock
         self._allowed_hosts = allowed_hosts
         self._fallback = FallbackRenderer(fallback_original, processor, clock)
-        self._flights: SingleFlight[tuple[ImageResult, CacheStatus, FallbackReason | None]]
+        self._flights: SingleFlight[Outcome]
         self._flights = SingleFlight()
+        self._shared = shared
+        self._originals: SingleFlight[Original] = SingleFlight()
 
     async def __call__(self, query: ImageQuery) -> ImageAnswer:
         request = query.request
@@ -77,9 +102,15 @@ class ServeImage:
             )
         spec = request.spec_for(AcceptedFormats.from_header(query.accept))
         key = ResultKey.of(request.source, spec)
-        result, status, reason = await self._flights.run(
-            key, lambda: self._lookup(query, spec, key)
-        )
+        cached = await self._cache.get(key)
+        if cached is not None:
+            result, status, reason = cached[0], cached[1], None
+        else:
+            result, status, reason = await self._flights.run(
+                key, lambda: self._produce_once(request.source, spec, key)
+            )
+        if reason is None:
+            self._shared.access.record(key)
         return ImageAnswer(
             result=result,
             cache=status,
@@ -90,20 +121,44 @@ class ServeImage:
             vary_accept=request.negotiates,
         )
 
-    async def _lookup(
-        self, query: ImageQuery, spec: TransformSpec, key: ResultKey
-    ) -> tuple[ImageResult, CacheStatus, FallbackReason | None]:
-        cached = await self._cache.get(key)
+    async def _produce_once(
+        self, source: ImageSource, spec: TransformSpec, key: ResultKey
+    ) -> Outcome:
+        """Produce on one node only; the others, and late callers here, take what it made."""
+        epoch = self._cache.epoch(key.tenant)
+        return await self._shared.flight.run(
+            str(key),
+            lambda: self._settled(source, spec, key),
+            lambda: self._produce(source, spec, key, epoch),
+        )
+
+    async def _settled(
+        self, source: ImageSource, spec: TransformSpec, key: ResultKey
+    ) -> Outcome | None:
+        """What another node (or an earlier request) already decided for `key`, if anything."""
+        cached = await self._cache.get(key, counted=False)
         if cached is not None:
             return cached[0], cached[1], None
+        if await self._shared.missing.remaining(source) is not None:
+            reason = FallbackReason.ORIGIN_NOT_FOUND
+            return await self._fallback.render(spec), CacheStatus.MISS, reason
+        return None
+
+    async def _produce(
+        self, source: ImageSource, spec: TransformSpec, key: ResultKey, epoch: int
+    ) -> Outcome:
         try:
-            original = await self._origin.fetch(query.request.source)
+            original = await self._originals.run(
+                source.origin_path, lambda: self._origin.fetch(source)
+            )
             rendition = await self._processor.render(original.data, spec)
         except ApplicationError as exc:
             log.info("fallback for %s: %s (%s)", key, exc.reason, exc)
+            if isinstance(exc, OriginNotFound):
+                await self._shared.missing.remember(source, self._shared.missing_seconds)
             return await self._fallback.render(spec), CacheStatus.MISS, exc.reason
         result = ImageResult.of(rendition.data, rendition.format, self._clock.now())
-        await self._cache.put(key, result)
+        await self._cache.put(key, result, epoch=epoch)
         return result, CacheStatus.MISS, None
 
 

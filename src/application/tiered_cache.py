@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 
+from application.errors import CacheUnavailable
 from application.ports.result_cache import ResultCache
 from domain.request import ResultKey
 from domain.result import CacheStatus, ImageResult
@@ -12,42 +15,125 @@ from domain.result import CacheStatus, ImageResult
 log = logging.getLogger(__name__)
 
 
-class TieredResultCache:
-    """Reads layers in order (fastest first); a hit below is copied into the layers above."""
+@dataclass(frozen=True, slots=True)
+class LayerCounters:
+    """Lookups one layer answered with a result (hits) or without (misses)."""
 
-    def __init__(self, layers: list[ResultCache]) -> None:
-        self._layers = layers
+    hits: int = 0
+    misses: int = 0
+
+
+def layer_name(layer: ResultCache) -> str:
+    """`memory`, `redis` or `disk`: the layer's `X-Cache` hit value without `HIT-`."""
+    return layer.hit_status.value.removeprefix("HIT-").lower()
+
+
+class TieredResultCache:
+    """Reads layers in order (fastest first); a hit below is copied into the layers above.
+
+    The copy runs in the background, so a hit in a slow layer is answered at once. Writes go
+    to every layer. Each layer's hits and misses are counted here, the same way for all.
+
+    A tenant flush moves the tenant's epoch on; a write that began before (a result fetched
+    from the origin before the flush, a copy of an entry read before it) is dropped, so a
+    flush is never undone by work that was in flight.
+    """
+
+    def __init__(self, layers: Sequence[ResultCache]) -> None:
+        self._layers = list(layers)
+        self._names = [layer_name(layer) for layer in self._layers]
+        self._hits = dict.fromkeys(self._names, 0)
+        self._misses = dict.fromkeys(self._names, 0)
+        self._epochs: dict[str, int] = {}
         self._background: set[asyncio.Task[None]] = set()
 
-    async def get(self, key: ResultKey) -> tuple[ImageResult, CacheStatus] | None:
+    @property
+    def layers(self) -> list[ResultCache]:
+        return list(self._layers)
+
+    async def get(
+        self, key: ResultKey, *, counted: bool = True
+    ) -> tuple[ImageResult, CacheStatus] | None:
+        """The result and the layer that held it; `counted=False` for a re-check."""
+        epoch = self.epoch(key.tenant)
         for depth, layer in enumerate(self._layers):
             result = await layer.get(key)
+            if counted:
+                counts = self._misses if result is None else self._hits
+                counts[self._names[depth]] += 1
             if result is not None:
-                self._promote(key, result, self._layers[:depth])
+                self._promote(key, result, self._layers[:depth], epoch)
                 return result, layer.hit_status
         return None
 
-    async def put(self, key: ResultKey, result: ImageResult) -> None:
+    async def put(self, key: ResultKey, result: ImageResult, *, epoch: int | None = None) -> None:
+        """Store in every layer, unless the tenant was flushed since `epoch`."""
+        if epoch is not None and epoch != self.epoch(key.tenant):
+            log.info("not storing %s: its tenant was flushed while it was made", key)
+            return
         await asyncio.gather(*(layer.put(key, result) for layer in self._layers))
 
-    async def delete_tenant(self, tenant: str) -> int:
-        counts = await asyncio.gather(*(layer.delete_tenant(tenant) for layer in self._layers))
-        return sum(counts)
+    def epoch(self, tenant: str) -> int:
+        """How many times `tenant` was flushed through this cache."""
+        return self._epochs.get(tenant, 0)
+
+    async def flush_tenant(
+        self, tenant: str, layers: Sequence[ResultCache] | None = None
+    ) -> dict[str, int | None]:
+        """Remove `tenant` from `layers` (default: all): the count per layer name, None for a
+        layer that could not be reached."""
+        self._epochs[tenant] = self.epoch(tenant) + 1
+        chosen = self._layers if layers is None else list(layers)
+        counts = await asyncio.gather(*(_delete_tenant(layer, tenant) for layer in chosen))
+        return {layer_name(layer): count for layer, count in zip(chosen, counts, strict=True)}
+
+    async def warm(self, key: ResultKey) -> bool:
+        """Copy `key` from the highest layer holding it into those above; True if it copied."""
+        epoch = self.epoch(key.tenant)
+        for depth, layer in enumerate(self._layers):
+            if not await layer.contains(key):
+                continue
+            if depth == 0:
+                return False
+            result = await layer.get(key)
+            if result is None:
+                return False
+            await self._copy(key, result, self._layers[:depth], epoch)
+            return True
+        return False
+
+    def counters(self) -> dict[str, LayerCounters]:
+        """Hits and misses per layer name, since start."""
+        return {name: LayerCounters(self._hits[name], self._misses[name]) for name in self._names}
 
     async def drain(self) -> None:
         """Wait for copies still being made into upper layers."""
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
 
-    def _promote(self, key: ResultKey, result: ImageResult, upper: list[ResultCache]) -> None:
+    def _promote(
+        self, key: ResultKey, result: ImageResult, upper: list[ResultCache], epoch: int
+    ) -> None:
         if not upper:
             return
-        task = asyncio.create_task(self._copy(key, result, upper))
+        task = asyncio.create_task(self._copy(key, result, upper, epoch))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _copy(self, key: ResultKey, result: ImageResult, upper: list[ResultCache]) -> None:
+    async def _copy(
+        self, key: ResultKey, result: ImageResult, upper: list[ResultCache], epoch: int
+    ) -> None:
+        if epoch != self.epoch(key.tenant):
+            return
         try:
             await asyncio.gather(*(layer.put(key, result) for layer in upper))
         except Exception:
             log.exception("copying %s into upper cache layers failed", key)
+
+
+async def _delete_tenant(layer: ResultCache, tenant: str) -> int | None:
+    try:
+        return await layer.delete_tenant(tenant)
+    except CacheUnavailable:
+        log.warning("flushing %s from the %s layer failed", tenant, layer_name(layer))
+        return None

@@ -12,6 +12,7 @@ import unicodedata
 from domain.errors import InvalidRequest
 from domain.formats import RequestedFormat
 from domain.request import PUBLIC_TENANT, ImageRequest, ImageSource, SourceKind
+from domain.tenant import TENANT_PATTERN
 from domain.transform import Background, Box, Fit, Position
 
 PREFIX = "/media_stream-image/"
@@ -20,7 +21,7 @@ DEFAULT_MAX_PATH_LENGTH = 2048
 MAX_SEGMENT_LENGTH = 255
 OPTION_SEGMENTS = 7
 
-_TENANT = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_TENANT = TENANT_PATTERN
 _INTEGER = re.compile(r"[0-9]{1,5}")
 _ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -57,6 +57,22 @@ class Settings(BaseSettings):
     MAX_ANIMATION_FRAMES: int = Field(default=500, ge=1)
     IMAGE_WORKER_THREADS: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256)
 
+    # The shared cache layer (Redis), coalescing across nodes and warming (ADR 7, ADR 8).
+    REDIS_HOST: str = ""
+    REDIS_PORT: int = Field(default=6379, ge=1, le=65535)
+    REDIS_PASSWORD: str = ""
+    REDIS_DB: int = Field(default=0, ge=0, le=65535)
+    REDIS_KEY_PREFIX: str = Field(default="media-stream:", pattern=r"^[A-Za-z0-9:_.-]{0,64}$")
+    REDIS_CONNECT_TIMEOUT: int = Field(default=500, ge=10, le=60_000, description="milliseconds")
+    REDIS_COMMAND_TIMEOUT: int = Field(default=500, ge=10, le=60_000, description="milliseconds")
+    REDIS_RETRY_AFTER: int = Field(default=1_000, ge=10, le=600_000, description="milliseconds")
+    CACHE_IMAGE_PRIVATE_TTL: int = Field(default=86_400, ge=1, description="seconds")
+    CACHE_LEASE_TTL: int = Field(default=5_000, ge=100, le=600_000, description="milliseconds")
+    CACHE_LEASE_MAX_WAIT: int = Field(default=30_000, ge=0, le=600_000, description="ms")
+    CACHE_WARMING_ENABLED: bool = True
+    CACHE_WARMING_INTERVAL: int = Field(default=300, ge=1, description="seconds")
+    CACHE_WARMING_TOP_N: int = Field(default=100, ge=0, le=100_000)
+
     @field_validator("VALIDATION_ALLOWED_DOMAINS", mode="before")
     @classmethod
     def _split_domains(cls, value: object) -> object:
@@ -81,6 +97,22 @@ class Settings(BaseSettings):
         if parts.scheme == "file" and parts.path:
             return value.rstrip("/")
         raise ValueError("must be an http(s):// URL with a host or a file:// directory URL")
+
+    @field_validator("REDIS_URL")
+    @classmethod
+    def _usable_redis_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and urlsplit(value).scheme not in {"redis", "rediss", "unix"}:
+            raise ValueError("must be empty or a redis://, rediss:// or unix:// URL")
+        return value
+
+    @property
+    def redis_url(self) -> str:
+        """REDIS_URL, else one built from REDIS_HOST/PORT/PASSWORD/DB; '' means no Redis."""
+        if self.REDIS_URL or not self.REDIS_HOST:
+            return self.REDIS_URL
+        password = f":{quote(self.REDIS_PASSWORD, safe='')}@" if self.REDIS_PASSWORD else ""
+        return f"redis://{password}{self.REDIS_HOST}:{self.REDIS_PORT}/{self.REDIS_DB}"
 
     @property
     def backend_directory(self) -> Path | None:

@@ -1,20 +1,28 @@
-"""The ResultCache contract, run on the memory and the disk layer; then what only disk promises."""
+"""The ResultCache contract on the memory, disk and Redis layers; then what only one promises."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import redis
+from redis.asyncio import Redis
 
 from adapters.disk import DiskResultCache
 from adapters.memory import MemoryResultCache
-from application.ports.result_cache import ResultCache
+from adapters.redis import RedisCircuit, RedisKeys, RedisResultCache
+from application.errors import CacheUnavailable
+from application.ports.result_cache import LayerUsage, ResultCache
 from domain.formats import OutputFormat
 from domain.request import ResultKey
 from domain.result import CacheStatus, ImageResult
+from tests.integration.conftest import Run
+from tests.support.server import free_port
 
 # Every byte value, so any text-mode or encoding mishap shows.
 PAYLOAD = bytes(range(256)) * 40
@@ -36,24 +44,29 @@ def get(cache: ResultCache, entry_key: ResultKey) -> ImageResult | None:
     return asyncio.run(cache.get(entry_key))
 
 
-MAKERS: dict[str, Callable[[Path], ResultCache]] = {
-    "memory": lambda _: MemoryResultCache(max_bytes=10 * 1024 * 1024, max_keys=1000),
-    "disk": lambda root: DiskResultCache(root),
-}
+def redis_layer(client: Redis, prefix: str, *, ttl: float = 60) -> RedisResultCache:
+    return RedisResultCache(RedisCircuit(client, retry_after=1), RedisKeys(prefix), ttl=ttl)
 
 
-@pytest.fixture(params=sorted(MAKERS))
-def cache(request: pytest.FixtureRequest, tmp_path: Path) -> ResultCache:
-    return MAKERS[request.param](tmp_path)
+@pytest.fixture(params=["disk", "memory", "redis"])
+def cache(
+    request: pytest.FixtureRequest, tmp_path: Path, clients: Callable[[str], Redis]
+) -> ResultCache:
+    if request.param == "memory":
+        return MemoryResultCache(max_bytes=10 * 1024 * 1024, max_keys=1000)
+    if request.param == "disk":
+        return DiskResultCache(tmp_path)
+    url, prefix = request.getfixturevalue("redis_url"), request.getfixturevalue("redis_prefix")
+    return redis_layer(clients(url), prefix)
 
 
 # --- the contract --------------------------------------------------------------------------
 
 
-def test_round_trip_keeps_bytes_format_etag_and_time(cache: ResultCache) -> None:
+def test_round_trip_keeps_bytes_format_etag_and_time(cache: ResultCache, run: Run[Any]) -> None:
     stored = result()
-    put(cache, key("a"), stored)
-    found = get(cache, key("a"))
+    run(cache.put(key("a"), stored))
+    found = run(cache.get(key("a")))
     assert found == stored
     assert found is not None
     assert (found.data, found.format, found.etag, found.produced_at) == (
@@ -64,46 +77,141 @@ def test_round_trip_keeps_bytes_format_etag_and_time(cache: ResultCache) -> None
     )
 
 
-def test_a_missing_key_is_none(cache: ResultCache) -> None:
-    put(cache, key("a"), result())
-    assert get(cache, key("b")) is None
-    assert get(cache, key("a", tenant="other")) is None
+def test_a_missing_key_is_none(cache: ResultCache, run: Run[Any]) -> None:
+    run(cache.put(key("a"), result()))
+    assert run(cache.get(key("b"))) is None
+    assert run(cache.get(key("a", tenant="other"))) is None
 
 
-def test_a_put_replaces_the_previous_result(cache: ResultCache) -> None:
-    put(cache, key("a"), result(b"first", OutputFormat.PNG))
-    put(cache, key("a"), result(b"second", OutputFormat.AVIF))
-    assert get(cache, key("a")) == result(b"second", OutputFormat.AVIF)
+def test_a_put_replaces_the_previous_result(cache: ResultCache, run: Run[Any]) -> None:
+    run(cache.put(key("a"), result(b"first", OutputFormat.PNG)))
+    run(cache.put(key("a"), result(b"second", OutputFormat.AVIF)))
+    assert run(cache.get(key("a"))) == result(b"second", OutputFormat.AVIF)
 
 
-def test_an_empty_result_round_trips(cache: ResultCache) -> None:
-    put(cache, key("a"), result(b""))
-    assert get(cache, key("a")) == result(b"")
+def test_an_empty_result_round_trips(cache: ResultCache, run: Run[Any]) -> None:
+    run(cache.put(key("a"), result(b"")))
+    assert run(cache.get(key("a"))) == result(b"")
 
 
-def test_delete_tenant_removes_only_that_tenant(cache: ResultCache) -> None:
+def test_contains_answers_without_reading(cache: ResultCache, run: Run[Any]) -> None:
+    run(cache.put(key("a"), result()))
+    assert run(cache.contains(key("a"))) is True
+    assert run(cache.contains(key("b"))) is False
+    assert run(cache.contains(key("a", tenant="other"))) is False
+
+
+def test_delete_tenant_removes_only_that_tenant(cache: ResultCache, run: Run[Any]) -> None:
     for name in ("a", "b", "c"):
-        put(cache, key(name, "shop"), result())
-    put(cache, key("a", "other"), result(b"theirs"))
-    assert asyncio.run(cache.delete_tenant("shop")) == 3
-    assert [get(cache, key(name, "shop")) for name in ("a", "b", "c")] == [None] * 3
-    assert get(cache, key("a", "other")) == result(b"theirs")
-    assert asyncio.run(cache.delete_tenant("shop")) == 0
+        run(cache.put(key(name, "shop"), result()))
+    run(cache.put(key("a", "other"), result(b"theirs")))
+    assert run(cache.delete_tenant("shop")) == 3
+    assert [run(cache.get(key(name, "shop"))) for name in ("a", "b", "c")] == [None] * 3
+    assert run(cache.get(key("a", "other"))) == result(b"theirs")
+    assert run(cache.delete_tenant("shop")) == 0
 
 
-def test_a_tenant_can_be_filled_again_after_deletion(cache: ResultCache) -> None:
-    put(cache, key("a"), result(b"old"))
-    asyncio.run(cache.delete_tenant("shop"))
-    put(cache, key("a"), result(b"new"))
-    assert get(cache, key("a")) == result(b"new")
+def test_delete_tenant_does_not_take_a_tenant_whose_name_it_prefixes(
+    cache: ResultCache, run: Run[Any]
+) -> None:
+    run(cache.put(key("a", "shop"), result()))
+    run(cache.put(key("a", "shop_two"), result(b"two")))
+    assert run(cache.delete_tenant("shop")) == 1
+    assert run(cache.get(key("a", "shop_two"))) == result(b"two")
+
+
+def test_a_tenant_can_be_filled_again_after_deletion(cache: ResultCache, run: Run[Any]) -> None:
+    run(cache.put(key("a"), result(b"old")))
+    run(cache.delete_tenant("shop"))
+    run(cache.put(key("a"), result(b"new")))
+    assert run(cache.get(key("a"))) == result(b"new")
+
+
+def test_usage_counts_entries_and_at_least_their_bytes(cache: ResultCache, run: Run[Any]) -> None:
+    assert run(cache.usage()) == LayerUsage(entries=0, bytes=0)
+    run(cache.put(key("a"), result(b"x" * 1000)))
+    run(cache.put(key("b", "other"), result(b"y" * 500)))
+    usage = run(cache.usage())
+    assert usage.entries == 2
+    assert 1500 <= usage.bytes < 1500 + 2 * 300  # the data, plus a small header each at most
 
 
 def test_hit_status_names_the_layer(cache: ResultCache) -> None:
     expected = {
         MemoryResultCache: CacheStatus.HIT_MEMORY,
         DiskResultCache: CacheStatus.HIT_DISK,
+        RedisResultCache: CacheStatus.HIT_REDIS,
     }
     assert cache.hit_status is expected[type(cache)]
+
+
+# --- Redis only ----------------------------------------------------------------------------
+
+
+def test_redis_stores_one_value_of_raw_bytes_behind_a_binary_header_with_a_ttl(
+    redis_url: str, redis_prefix: str, run: Run[Any], clients: Callable[[str], Redis]
+) -> None:
+    layer = redis_layer(clients(redis_url), redis_prefix, ttl=120)
+    raw = redis.Redis.from_url(redis_url)
+    try:
+        run(layer.put(key("a"), result()))
+        names = raw.keys(redis_prefix + "*")
+        value = raw.get(redis_prefix + "result:shop:" + key("a").digest)
+        ttl_ms = raw.pttl(redis_prefix + "result:shop:" + key("a").digest)
+    finally:
+        raw.close()
+    assert len(names) == 1
+    assert value is not None
+    assert value.startswith(b"MSRR\x01")
+    assert value.endswith(PAYLOAD)  # not base64, not JSON: the bytes as they are
+    assert len(value) - len(PAYLOAD) < 80
+    assert 110_000 < ttl_ms <= 120_000
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda value: b"garbage",
+        lambda value: value[:-1],
+        lambda value: value + b"x",
+        lambda value: b"MSRR\x09" + value[5:],
+        lambda value: value[:19] + b"\xff" * 4 + value[23:],
+    ],
+)
+def test_redis_treats_a_damaged_value_as_a_miss_and_deletes_it(
+    redis_url: str,
+    redis_prefix: str,
+    run: Run[Any],
+    clients: Callable[[str], Redis],
+    damage: Callable[[bytes], bytes],
+) -> None:
+    layer = redis_layer(clients(redis_url), redis_prefix)
+    raw = redis.Redis.from_url(redis_url)
+    name = redis_prefix + "result:shop:" + key("a").digest
+    try:
+        run(layer.put(key("a"), result()))
+        value = raw.get(name)
+        assert value is not None
+        raw.set(name, damage(value))
+        assert run(layer.get(key("a"))) is None
+        assert raw.exists(name) == 0
+    finally:
+        raw.close()
+
+
+def test_redis_away_is_a_quick_miss_on_the_request_path_and_an_error_for_admin(
+    run: Run[Any], clients: Callable[[str], Redis]
+) -> None:
+    layer = redis_layer(clients(f"redis://127.0.0.1:{free_port()}/0"), "mstest:nobody:")
+    started = time.monotonic()
+    run(layer.put(key("a"), result()))
+    assert run(layer.get(key("a"))) is None
+    assert run(layer.contains(key("a"))) is False
+    with pytest.raises(CacheUnavailable):
+        run(layer.delete_tenant("shop"))
+    with pytest.raises(CacheUnavailable):
+        run(layer.usage())
+    assert time.monotonic() - started < 2.0
 
 
 # --- disk only -----------------------------------------------------------------------------

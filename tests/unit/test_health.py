@@ -266,6 +266,8 @@ def test_health_answers_every_indicator_with_200_while_all_are_up(container: Con
         "codecs",
         "origin",
         "performance",
+        "cache",
+        "redis",
     }
     assert body["checks"]["disk"]["details"]["freeBytes"] == 50 * GIB
     assert response.headers["cache-control"] == "no-store"
@@ -315,14 +317,14 @@ def test_detailed_health_is_refused_to_outside_addresses(container: Container) -
 def test_an_indicator_is_one_registration_in_the_container(tmp_path: Path) -> None:
     container = build_container(Settings(CACHE_FILE_DIRECTORY=tmp_path, IMAGE_WORKER_THREADS=1))
     container.operations.health_indicators.add_args(
-        providers.Object(Scripted("redis", HealthReport(HealthStatus.DOWN, {"error": "refused"})))
+        providers.Object(Scripted("queue", HealthReport(HealthStatus.DOWN, {"error": "refused"})))
     )
 
     with TestClient(app=make_app(container)) as client:
         response = client.get("/health")
 
     assert response.status_code == 503
-    assert response.json()["checks"]["redis"] == {"status": "down", "details": {"error": "refused"}}
+    assert response.json()["checks"]["queue"] == {"status": "down", "details": {"error": "refused"}}
 
 
 def test_images_still_work_when_health_is_down(

@@ -11,8 +11,12 @@ import pytest
 from adapters.memory import (
     CacheStats,
     FixedClock,
+    MemoryAccessCounter,
+    MemoryFlushBroadcast,
+    MemoryNegativeCache,
     MemoryOriginFetcher,
     MemoryResultCache,
+    MemoryWorkLeases,
     SystemClock,
 )
 from application.errors import OriginNotFound, OriginUnavailable
@@ -137,6 +141,146 @@ def test_stats_count_hits_misses_and_evictions() -> None:
     put_all(cache, (key("a"), result(5)), (key("b"), result(7)))
     held(cache, key("a"), key("b"), key("b"))
     assert cache.stats() == CacheStats(hits=2, misses=1, evictions=1, entries=1, size=7)
+
+
+# --- MemoryResultCache: tenant fairness (ADR 7) ----------------------------------------------
+
+
+def test_a_busy_tenant_evicts_its_own_entries_not_a_quiet_tenants() -> None:
+    cache = MemoryResultCache(max_bytes=100, max_keys=100)
+    put_all(cache, (key("q1", "quiet"), result(20)), (key("q2", "quiet"), result(20)))
+    put_all(cache, *((key(f"b{i}", "busy"), result(20)) for i in range(10)))
+    assert held(cache, key("q1", "quiet"), key("q2", "quiet")) == [True, True]
+    assert cache.tenant_sizes() == {"busy": 60, "quiet": 40}
+    assert held(cache, *(key(f"b{i}", "busy") for i in range(10))) == [False] * 7 + [True] * 3
+
+
+def test_with_one_tenant_eviction_is_plain_lru() -> None:
+    cache = MemoryResultCache(max_bytes=60, max_keys=100)
+    put_all(cache, *((key(name), result(20)) for name in "abc"))
+    assert held(cache, key("a")) == [True]
+    put_all(cache, (key("d"), result(20)))
+    assert held(cache, key("a"), key("b"), key("c"), key("d")) == [True, False, True, True]
+
+
+def test_the_tenant_furthest_above_its_fair_share_loses_its_least_recently_used_entry() -> None:
+    cache = MemoryResultCache(max_bytes=100, max_keys=100)
+    put_all(
+        cache,
+        (key("b1", "b"), result(25)),  # the least recently used of all
+        (key("a1", "a"), result(30)),
+        (key("a2", "a"), result(30)),
+        (key("c1", "c"), result(10)),
+    )
+    held(cache, key("a1", "a"))  # a2 is now a's least recently used
+    put_all(cache, (key("c2", "c"), result(10)))  # 105 bytes: "a" holds 60, share is 33
+    assert held(cache, key("a1", "a"), key("a2", "a"), key("b1", "b")) == [True, False, True]
+    assert cache.tenant_sizes() == {"a": 30, "b": 25, "c": 20}
+
+
+def test_the_key_bound_evicts_from_the_tenant_holding_the_most_entries() -> None:
+    cache = MemoryResultCache(max_bytes=10_000, max_keys=4)
+    put_all(cache, *((key(f"b{i}", "busy"), result(1)) for i in range(3)))
+    put_all(cache, (key("q", "quiet"), result(500)), (key("q2", "quiet"), result(1)))
+    assert held(cache, key("q", "quiet"), key("b0", "busy")) == [True, False]
+
+
+def test_a_new_entry_is_not_its_own_victim_even_from_the_largest_tenant() -> None:
+    cache = MemoryResultCache(max_bytes=100, max_keys=100)
+    put_all(cache, (key("small", "other"), result(40)), (key("big", "shop"), result(70)))
+    assert held(cache, key("big", "shop"), key("small", "other")) == [True, False]
+    assert cache.stats().evictions == 1
+
+
+def test_contains_usage_and_clear() -> None:
+    cache = MemoryResultCache(max_bytes=1000, max_keys=10)
+    put_all(cache, (key("a"), result(10)), (key("b", "other"), result(5)))
+    assert asyncio.run(cache.contains(key("a"))) is True
+    assert asyncio.run(cache.contains(key("c"))) is False
+    assert cache.stats().hits == 0  # contains is not a use
+    assert asyncio.run(cache.usage()).entries == 2
+    assert asyncio.run(cache.usage()).bytes == 15
+    assert asyncio.run(cache.clear()) == 2
+    assert held(cache, key("a"), key("b", "other")) == [False, False]
+    assert asyncio.run(cache.usage()).bytes == 0
+
+
+def test_a_memory_cache_can_stand_in_for_another_layer() -> None:
+    stand_in = MemoryResultCache(max_bytes=10, max_keys=1, hit_status=CacheStatus.HIT_REDIS)
+    assert stand_in.hit_status is CacheStatus.HIT_REDIS
+
+
+# --- MemoryNegativeCache, MemoryWorkLeases: time from a clock --------------------------------
+
+DOG = ImageSource(SourceKind.MEDIA, "shop", "dog.jpg")
+
+
+def test_negative_entries_run_out_with_the_clock() -> None:
+    clock = FixedClock(1000)
+    missing = MemoryNegativeCache(clock)
+    asyncio.run(missing.remember(DOG, 60))
+    clock.advance(59)
+    assert asyncio.run(missing.remaining(DOG)) == pytest.approx(1)
+    clock.advance(1)
+    assert asyncio.run(missing.remaining(DOG)) is None
+
+
+def test_negative_entries_are_bounded_oldest_first_and_can_be_cleared() -> None:
+    missing = MemoryNegativeCache(FixedClock(0), max_entries=2)
+    sources = [ImageSource(SourceKind.MEDIA, "shop", f"{n}.jpg") for n in range(3)]
+    for source in sources:
+        asyncio.run(missing.remember(source, 60))
+    assert [asyncio.run(missing.remaining(s)) is not None for s in sources] == [False, True, True]
+    assert asyncio.run(missing.clear()) == 2
+    assert asyncio.run(missing.remaining(sources[2])) is None
+
+
+def test_leases_expire_with_the_clock() -> None:
+    clock = FixedClock(0)
+    leases = MemoryWorkLeases(clock)
+    token = asyncio.run(leases.acquire("job", 5))
+    assert token is not None
+    clock.advance(4)
+    assert asyncio.run(leases.renew("job", token, 5)) is True
+    clock.advance(4.9)
+    assert asyncio.run(leases.acquire("job", 5)) is None
+    clock.advance(0.1)
+    assert asyncio.run(leases.is_held("job")) is False
+    assert asyncio.run(leases.acquire("job", 5)) is not None
+
+
+# --- MemoryAccessCounter, MemoryFlushBroadcast -----------------------------------------------
+
+
+def test_access_counter_keeps_the_most_counted_keys_when_full() -> None:
+    counter = MemoryAccessCounter(max_keys=10)
+    for index in range(10):
+        for _ in range(index + 1):
+            counter.record(key(str(index)))
+    counter.record(key("newcomer"))
+    assert counter.count(key("0")) == 0  # the least counted went to make room
+    assert counter.count(key("9")) == 10
+    assert asyncio.run(counter.top(1)) == [key("9")]
+
+
+def test_a_failing_flush_handler_does_not_stop_the_others() -> None:
+    broadcast = MemoryFlushBroadcast()
+    heard: list[str | None] = []
+
+    async def broken(tenant: str | None) -> None:
+        raise RuntimeError("a node that fails")
+
+    async def working(tenant: str | None) -> None:
+        heard.append(tenant)
+
+    async def scenario() -> int:
+        await broadcast.listen(broken)
+        await broadcast.listen(working)
+        return await broadcast.announce("acme")
+
+    assert asyncio.run(scenario()) == 2
+    assert heard == ["acme"]
+    assert broadcast.announced == ["acme"]
 
 
 # --- MemoryOriginFetcher -------------------------------------------------------------------

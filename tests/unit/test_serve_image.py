@@ -8,7 +8,14 @@ from typing import TypeVar
 
 import pytest
 
-from adapters.memory import FixedClock, MemoryOriginFetcher, MemoryResultCache
+from adapters.memory import (
+    FixedClock,
+    MemoryAccessCounter,
+    MemoryNegativeCache,
+    MemoryOriginFetcher,
+    MemoryResultCache,
+    MemoryWorkLeases,
+)
 from application.errors import (
     ApplicationError,
     DecodeFailed,
@@ -20,11 +27,14 @@ from application.errors import (
     OriginTooLarge,
     OriginUnavailable,
 )
-from application.serve_image import ImageAnswer, ImageQuery, ServeImage
+from application.serve_image import ImageAnswer, ImageQuery, ServeImage, SharedCaching
+from application.shared_flight import SharedFlight
 from application.tiered_cache import TieredResultCache
 from domain.errors import InvalidRequest
 from domain.formats import OutputFormat
+from domain.negotiation import AcceptedFormats
 from domain.policy import HostAllowList
+from domain.request import ResultKey
 from domain.result import CacheStatus, FallbackReason
 from domain.route import parse_image_path
 from tests.fakes.processor import ScriptedImageProcessor
@@ -37,6 +47,7 @@ ORIGIN_PATH = "media/acme/uploads/products/foo.jpg"
 ORIGINAL = b"\xff\xd8\xff original jpeg"
 FALLBACK = b"PLACEHOLDER"
 PRODUCED_AT = 1_700_000_000
+NEGATIVE_TTL = 300
 
 
 def run(coroutine: Coroutine[object, object, T]) -> T:
@@ -53,6 +64,8 @@ class World:
         )
         self.memory = MemoryResultCache(max_bytes=1 << 20, max_keys=100)
         self.clock = FixedClock(PRODUCED_AT)
+        self.missing = MemoryNegativeCache(self.clock)
+        self.access = MemoryAccessCounter()
         self.serve = ServeImage(
             cache=TieredResultCache([self.memory]),
             origin=self.origin,
@@ -60,6 +73,12 @@ class World:
             clock=self.clock,
             allowed_hosts=HostAllowList.of(allowed),
             fallback_original=FALLBACK,
+            shared=SharedCaching(
+                flight=SharedFlight(MemoryWorkLeases(self.clock), lease_seconds=5, max_wait=5),
+                missing=self.missing,
+                missing_seconds=NEGATIVE_TTL,
+                access=self.access,
+            ),
         )
 
     async def ask(self, fmt: str = "webp", **headers: str) -> ImageAnswer:
@@ -140,7 +159,7 @@ def test_a_processing_failure_answers_the_fallback(original: bytes, reason: Fall
 
 def test_fallback_is_not_cached_so_the_real_image_shows_up_once_it_exists() -> None:
     world = World()
-    world.origin.fail_with(ORIGIN_PATH, OriginNotFound("not yet"))
+    world.origin.fail_with(ORIGIN_PATH, OriginUnavailable("not yet"))
 
     async def story() -> tuple[ImageAnswer, ImageAnswer]:
         missing = await world.ask()
@@ -148,14 +167,14 @@ def test_fallback_is_not_cached_so_the_real_image_shows_up_once_it_exists() -> N
         return missing, await world.ask()
 
     missing, present = run(story())
-    assert missing.fallback is FallbackReason.ORIGIN_NOT_FOUND
+    assert missing.fallback is FallbackReason.ORIGIN_UNAVAILABLE
     assert present.fallback is None
     assert present.result.data.endswith(b"|" + ORIGINAL)
 
 
 def test_fallback_rendering_is_remembered_per_spec() -> None:
     world = World()
-    world.origin.fail_with(ORIGIN_PATH, OriginNotFound("gone"))
+    world.origin.fail_with(ORIGIN_PATH, OriginTimeout("slow"))
 
     async def thrice() -> None:
         for _ in range(3):
@@ -259,3 +278,71 @@ def test_etag_survives_a_flush_and_reprocessing() -> None:
     assert after.cache is CacheStatus.MISS
     assert after.result.etag == before.result.etag
     assert after.result.produced_at == before.result.produced_at + 3600
+
+
+def test_an_origin_404_is_remembered_until_the_negative_ttl_runs_out() -> None:
+    world = World()
+    world.origin.fail_with(ORIGIN_PATH, OriginNotFound("gone"))
+
+    async def story() -> list[ImageAnswer]:
+        answers = [await world.ask(), await world.ask()]
+        world.origin.put(ORIGIN_PATH, ORIGINAL)  # uploaded meanwhile: still remembered
+        answers.append(await world.ask())
+        world.clock.advance(NEGATIVE_TTL + 1)
+        answers.append(await world.ask())
+        return answers
+
+    answers = run(story())
+    reasons = [answer.fallback for answer in answers]
+    assert reasons == [FallbackReason.ORIGIN_NOT_FOUND] * 3 + [None]
+    assert world.origin.requests == [ORIGIN_PATH, ORIGIN_PATH]
+    assert answers[-1].result.data.endswith(b"|" + ORIGINAL)
+
+
+@pytest.mark.parametrize("error", [OriginUnavailable("503"), OriginTimeout("slow")])
+def test_5xx_and_network_errors_are_not_remembered(error: OriginUnavailable) -> None:
+    world = World()
+    world.origin.fail_with(ORIGIN_PATH, error)
+
+    async def thrice() -> None:
+        for _ in range(3):
+            await world.ask()
+
+    run(thrice())
+    assert world.origin.requests == [ORIGIN_PATH] * 3
+    assert run(world.missing.remaining(parse_image_path(URL.format(fmt="webp")).source)) is None
+
+
+def test_variants_of_one_original_requested_together_fetch_it_once() -> None:
+    world = World(delay=0.05)
+
+    async def burst() -> list[ImageAnswer]:
+        return await asyncio.gather(*(world.ask(fmt) for fmt in ("webp", "png", "avif", "jpeg")))
+
+    answers = run(burst())
+    assert world.origin.requests == [ORIGIN_PATH]
+    assert len(world.processor.calls) == 4
+    assert {answer.result.format for answer in answers} == {
+        OutputFormat.WEBP,
+        OutputFormat.PNG,
+        OutputFormat.AVIF,
+        OutputFormat.JPEG,
+    }
+
+
+def test_every_served_result_counts_as_an_access_but_fallbacks_do_not() -> None:
+    world = World()
+
+    async def story() -> ImageAnswer:
+        await world.ask()
+        await world.ask()
+        await asyncio.gather(*(world.ask() for _ in range(3)))
+        world.origin.fail_with(ORIGIN_PATH, OriginUnavailable("down"))
+        return await world.ask("png")
+
+    fallback = run(story())
+    request = parse_image_path(URL.format(fmt="webp"))
+    key = ResultKey.of(request.source, request.spec_for(AcceptedFormats.from_header(None)))
+    assert fallback.fallback is FallbackReason.ORIGIN_UNAVAILABLE
+    assert world.access.count(key) == 5
+    assert run(world.access.top(10)) == [key]

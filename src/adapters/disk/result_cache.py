@@ -12,6 +12,7 @@ truncated file from a whole one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -23,7 +24,7 @@ import uuid
 from pathlib import Path
 from typing import TypeVar
 
-from application.ports.result_cache import ResultCache
+from application.ports.result_cache import LayerUsage, ResultCache
 from domain.formats import OutputFormat
 from domain.request import ResultKey
 from domain.result import CacheStatus, ImageResult
@@ -66,9 +67,15 @@ class DiskResultCache(ResultCache):
     async def put(self, key: ResultKey, result: ImageResult) -> None:
         await asyncio.to_thread(self._write, self._path_of(key), result)
 
+    async def contains(self, key: ResultKey) -> bool:
+        return await asyncio.to_thread(self._path_of(key).is_file)
+
     async def delete_tenant(self, tenant: str) -> int:
         _refuse_unsafe(tenant, "tenant")
         return await asyncio.to_thread(self._delete_tenant, tenant)
+
+    async def usage(self) -> LayerUsage:
+        return await asyncio.to_thread(self._usage)
 
     def _path_of(self, key: ResultKey) -> Path:
         _refuse_unsafe(key.tenant, "tenant")
@@ -112,6 +119,15 @@ class DiskResultCache(ResultCache):
         count = sum(1 for entry in doomed.rglob("*") if _is_entry(entry))
         self._empty_trash()
         return count
+
+    def _usage(self) -> LayerUsage:
+        entries = total = 0
+        for path in self._results.rglob("*"):
+            if _is_entry(path):
+                with contextlib.suppress(FileNotFoundError):  # flushed meanwhile
+                    total += path.stat().st_size
+                    entries += 1
+        return LayerUsage(entries=entries, bytes=total)
 
     def _empty_trash(self) -> None:
         # Also clears what an earlier crash or a concurrent writer left behind.

@@ -1,11 +1,11 @@
-"""The fastest result cache layer: a least-recently-used map bounded by bytes and by entries."""
+"""The fastest result cache layer: a tenant-fair LRU map bounded by bytes and by entries."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from application.ports.result_cache import ResultCache
+from application.ports.result_cache import LayerUsage, ResultCache
 from domain.request import ResultKey
 from domain.result import CacheStatus, ImageResult
 
@@ -21,36 +21,69 @@ class CacheStats:
     size: int
 
 
+@dataclass(slots=True)
+class _Shelf:
+    """One tenant's entries, least recently used first, and their total size."""
+
+    entries: OrderedDict[ResultKey, ImageResult] = field(default_factory=OrderedDict)
+    size: int = 0
+
+
 class MemoryResultCache(ResultCache):
-    """Keeps results in process memory, evicting the least recently used first.
+    """Keeps results in process memory; when full, evicts from the tenant holding the most.
 
     Bounded by `max_bytes` (sum of the results' sizes) and `max_keys`; a bound of 0 stores
-    nothing, and a result larger than `max_bytes` is never stored. `get` and `put` are O(1);
-    `delete_tenant` scans every entry (rare, administrative). Not thread-safe: it is used from
-    one event loop.
+    nothing, and a result larger than `max_bytes` is never stored. When a bound is exceeded,
+    the victim is the least recently used entry of the tenant holding the most bytes (or the
+    most entries, for the key bound): that tenant is the furthest above its fair share, the
+    bound divided by the tenants present, so one busy tenant cannot push the others out
+    (ADR 7). The entry just stored is never its own victim. With one tenant this is plain LRU.
+
+    `get` and `put` are O(1) plus O(tenants) per eviction; `delete_tenant` is O(that tenant's
+    entries). Not thread-safe: it is used from one event loop.
+
+    `hit_status` is HIT-MEMORY unless told otherwise: tests use a second instance, answering
+    HIT-REDIS, as the shared layer of several simulated nodes.
     """
 
-    def __init__(self, *, max_bytes: int, max_keys: int) -> None:
+    def __init__(
+        self,
+        *,
+        max_bytes: int,
+        max_keys: int,
+        hit_status: CacheStatus = CacheStatus.HIT_MEMORY,
+    ) -> None:
         if max_bytes < 0 or max_keys < 0:
             raise ValueError(f"cache bounds must be >= 0, got {max_bytes=} {max_keys=}")
         self._max_bytes = max_bytes
         self._max_keys = max_keys
-        self._entries: OrderedDict[ResultKey, ImageResult] = OrderedDict()
+        self._hit_status = hit_status
+        self._shelves: dict[str, _Shelf] = {}
         self._size = 0
+        self._count = 0
         self._hits = 0
         self._misses = 0
         self._evictions = 0
 
     @property
     def hit_status(self) -> CacheStatus:
-        return CacheStatus.HIT_MEMORY
+        return self._hit_status
+
+    @property
+    def max_bytes(self) -> int:
+        return self._max_bytes
+
+    @property
+    def max_keys(self) -> int:
+        return self._max_keys
 
     async def get(self, key: ResultKey) -> ImageResult | None:
-        result = self._entries.get(key)
-        if result is None:
+        shelf = self._shelves.get(key.tenant)
+        result = shelf.entries.get(key) if shelf is not None else None
+        if shelf is None or result is None:
             self._misses += 1
             return None
-        self._entries.move_to_end(key)
+        shelf.entries.move_to_end(key)
         self._hits += 1
         return result
 
@@ -59,18 +92,35 @@ class MemoryResultCache(ResultCache):
         self._remove(key)
         if result.size > self._max_bytes or self._max_keys == 0:
             return
-        self._entries[key] = result
+        shelf = self._shelves.setdefault(key.tenant, _Shelf())
+        shelf.entries[key] = result
+        shelf.size += result.size
         self._size += result.size
-        while self._size > self._max_bytes or len(self._entries) > self._max_keys:
-            _, evicted = self._entries.popitem(last=False)
-            self._size -= evicted.size
-            self._evictions += 1
+        self._count += 1
+        while self._size > self._max_bytes or self._count > self._max_keys:
+            self._evict_one(spare=key)
+
+    async def contains(self, key: ResultKey) -> bool:
+        shelf = self._shelves.get(key.tenant)
+        return shelf is not None and key in shelf.entries
 
     async def delete_tenant(self, tenant: str) -> int:
-        doomed = [key for key in self._entries if key.tenant == tenant]
-        for key in doomed:
-            self._remove(key)
-        return len(doomed)
+        shelf = self._shelves.pop(tenant, None)
+        if shelf is None:
+            return 0
+        self._size -= shelf.size
+        self._count -= len(shelf.entries)
+        return len(shelf.entries)
+
+    async def usage(self) -> LayerUsage:
+        return LayerUsage(entries=self._count, bytes=self._size)
+
+    async def clear(self) -> int:
+        """Drop every entry; answer how many there were."""
+        dropped = self._count
+        self._shelves.clear()
+        self._size = self._count = 0
+        return dropped
 
     def stats(self) -> CacheStats:
         """The counters and current occupancy."""
@@ -78,11 +128,34 @@ class MemoryResultCache(ResultCache):
             hits=self._hits,
             misses=self._misses,
             evictions=self._evictions,
-            entries=len(self._entries),
+            entries=self._count,
             size=self._size,
         )
 
+    def tenant_sizes(self) -> dict[str, int]:
+        """Bytes held per tenant, largest first."""
+        ranked = sorted(self._shelves.items(), key=lambda item: item[1].size, reverse=True)
+        return {tenant: shelf.size for tenant, shelf in ranked}
+
+    def _evict_one(self, spare: ResultKey) -> None:
+        by_bytes = self._size > self._max_bytes
+        candidates = [
+            shelf
+            for shelf in self._shelves.values()
+            if len(shelf.entries) > 1 or spare not in shelf.entries
+        ]
+        victim = max(candidates, key=lambda s: s.size if by_bytes else len(s.entries))
+        # `spare` was stored last, so it is never the oldest of a shelf holding others.
+        self._remove(next(iter(victim.entries)))
+        self._evictions += 1
+
     def _remove(self, key: ResultKey) -> None:
-        removed = self._entries.pop(key, None)
-        if removed is not None:
-            self._size -= removed.size
+        shelf = self._shelves.get(key.tenant)
+        removed = shelf.entries.pop(key, None) if shelf is not None else None
+        if shelf is None or removed is None:
+            return
+        shelf.size -= removed.size
+        self._size -= removed.size
+        self._count -= 1
+        if not shelf.entries:
+            del self._shelves[key.tenant]

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from domain.request import ResultKey
 from domain.result import CacheStatus, ImageResult
+
+
+@dataclass(frozen=True, slots=True)
+class LayerUsage:
+    """How many results a layer holds and how many bytes they take."""
+
+    entries: int
+    bytes: int
 
 
 class ResultCache(Protocol):
@@ -20,6 +29,17 @@ class ResultCache(Protocol):
 
     async def put(self, key: ResultKey, result: ImageResult) -> None: ...
 
+    async def contains(self, key: ResultKey) -> bool:
+        """Whether `key` is held, without counting it as a use."""
+        ...
+
     async def delete_tenant(self, tenant: str) -> int:
-        """Remove every result of `tenant`; answer how many were removed."""
+        """Remove every result of `tenant`; answer how many were removed.
+
+        Raises `CacheUnavailable` when the layer cannot be reached.
+        """
+        ...
+
+    async def usage(self) -> LayerUsage:
+        """What the layer holds now; raises `CacheUnavailable` when it cannot be reached."""
         ...

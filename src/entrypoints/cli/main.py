@@ -2,6 +2,7 @@
 
 media-stream serve [--host H] [--port P]
 media-stream config check | show [--json] | reload
+media-stream cache flush-tenant T | stats
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 import httpx
 import uvicorn
 
+from entrypoints.cli.cache import add_cache_commands
 from entrypoints.container import build_container
 from entrypoints.http.app import make_app
 from entrypoints.http.server import serve
@@ -43,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to bind (default: PORT, 3003)")
     serve.set_defaults(handler=_serve)
     _add_config_commands(commands)
+    add_cache_commands(commands)
     return parser
 
 

@@ -10,6 +10,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.types import ASGIApp
 
 from entrypoints.container import Container, close_container
+from entrypoints.http.admin import flush_tenant
 from entrypoints.http.correlation import CorrelationIds
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.images import image
@@ -18,6 +19,7 @@ from entrypoints.http.operations import OPERATIONS_ROUTES, OperationsState
 from entrypoints.http.pages import default_image, index, live, ready, robots
 from entrypoints.lifecycle import Lifecycle
 from entrypoints.settings import Settings
+from entrypoints.upkeep import CacheUpkeep
 
 __all__ = ["Lifecycle", "make_app", "make_litestar"]  # Lifecycle moved to entrypoints.lifecycle
 
@@ -38,11 +40,23 @@ def make_litestar(container: Container) -> Litestar:
         lifecycle.draining = True
         await close_container(container)
 
+    # The shared cache: its routes, its state, and its upkeep around the app's own start/stop.
+    upkeep = CacheUpkeep(container)
+    cache_routes = [flush_tenant]
+    cache_state = {
+        "container": container,
+        "flush_tenant": container.use_cases.flush_tenant(),
+    }
+
     app = Litestar(
-        route_handlers=[image, live, ready, index, robots, default_image, *OPERATIONS_ROUTES],
+        route_handlers=[
+            *(image, live, ready, index, robots, default_image),
+            *OPERATIONS_ROUTES,
+            *cache_routes,
+        ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        on_startup=[start],
-        on_shutdown=[stop],
+        on_startup=[start, upkeep.start],
+        on_shutdown=[upkeep.stop, stop],
         state=State(
             {
                 "serve_image": container.use_cases.serve_image(),
@@ -50,6 +64,7 @@ def make_litestar(container: Container) -> Litestar:
                 "max_path_length": settings.VALIDATION_MAX_STRING_LENGTH,
                 "lifecycle": lifecycle,
                 "operations": operations_state(container),
+                **cache_state,
             }
         ),
         openapi_config=OpenAPIConfig(title="media-stream", version="0.1.0"),
