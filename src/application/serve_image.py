@@ -14,7 +14,7 @@ from application.tiered_cache import TieredResultCache
 from domain.conditional import is_not_modified
 from domain.errors import InvalidRequest
 from domain.negotiation import AcceptedFormats
-from domain.policy import HostAllowList
+from domain.policy import HostPolicy
 from domain.request import ImageRequest, ResultKey
 from domain.result import CacheStatus, FallbackReason, ImageResult
 from domain.transform import Box, TransformSpec
@@ -57,7 +57,7 @@ class ServeImage:
         origin: OriginFetcher,
         processor: ImageProcessor,
         clock: Clock,
-        allowed_hosts: HostAllowList,
+        allowed_hosts: HostPolicy,
         fallback_original: bytes,
     ) -> None:
         self._cache = cache

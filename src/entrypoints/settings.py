@@ -11,11 +11,15 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from domain.addresses import canonical_host
+from domain.errors import AmbiguousHost
 
 SAMPLES_DIRECTORY = Path(__file__).resolve().parent / "samples"
 ONE_YEAR = 31_104_000
+MIB = 1024 * 1024
 
 
 class SettingsError(Exception):
@@ -92,6 +96,63 @@ class Settings(BaseSettings):
         if self.VALIDATION_ALLOWED_DOMAINS:
             return self.VALIDATION_ALLOWED_DOMAINS
         return (self.backend_host,) if self.backend_host else ()
+
+    # --- Origin fetching: timeouts, retries, circuit breaker, tenant domains, byte caps ---
+    # Every duration is in milliseconds, like HTTP_CONNECT_TIMEOUT and EXTERNAL_REQUEST_TIMEOUT
+    # (which is the deadline of a whole fetch, retries and redirects included).
+    HTTP_READ_TIMEOUT: int = Field(default=5_000, ge=50, description="milliseconds")
+    HTTP_POOL_TIMEOUT: int = Field(default=1_000, ge=10, description="milliseconds")
+    HTTP_MAX_RETRIES: int = Field(default=2, ge=0, le=10)
+    HTTP_RETRY_DELAY: int = Field(default=100, ge=0, description="milliseconds")
+    HTTP_MAX_RETRY_DELAY: int = Field(default=2_000, ge=0, description="milliseconds")
+    HTTP_CIRCUIT_BREAKER_MONITORING_PERIOD: int = Field(default=60_000, ge=100)
+    HTTP_CIRCUIT_BREAKER_RESET_TIMEOUT: int = Field(default=30_000, ge=100)
+    HTTP_CIRCUIT_BREAKER_MIN_REQUESTS: int = Field(default=10, ge=1)
+    HTTP_CIRCUIT_BREAKER_FAILURE_THRESHOLD: int = Field(default=50, ge=1, le=100)
+    HTTP_CIRCUIT_BREAKER_HALF_OPEN_REQUESTS: int = Field(default=3, ge=1, le=100)
+    TENANT_DOMAINS_REFRESH_URL: str = ""
+    TENANT_DOMAINS_REFRESH_INTERVAL_MS: int = Field(default=60_000, ge=100)
+    INTERNAL_DOMAINS_SECRET: str = ""
+    MAX_SOURCE_BYTES_JPEG: int = Field(default=5 * MIB, ge=1024)
+    MAX_SOURCE_BYTES_PNG: int = Field(default=8 * MIB, ge=1024)
+    MAX_SOURCE_BYTES_WEBP: int = Field(default=3 * MIB, ge=1024)
+    MAX_SOURCE_BYTES_GIF: int = Field(default=2 * MIB, ge=1024)
+    MAX_SOURCE_BYTES_SVG: int = Field(default=1 * MIB, ge=1024)
+
+    @field_validator("VALIDATION_ALLOWED_DOMAINS")
+    @classmethod
+    def _unambiguous_domains(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            _refuse_ambiguous(entry.strip("[]"))
+        return value
+
+    @field_validator("BACKEND_URL")
+    @classmethod
+    def _unambiguous_backend(cls, value: str) -> str:
+        _refuse_ambiguous(urlsplit(value).hostname or "")
+        return value
+
+    @field_validator("TENANT_DOMAINS_REFRESH_URL")
+    @classmethod
+    def _http_or_empty(cls, value: str) -> str:
+        value = value.strip()
+        parts = urlsplit(value)
+        if value and (parts.scheme not in {"http", "https"} or not parts.hostname):
+            raise ValueError("must be empty or an http(s):// URL with a host")
+        return value
+
+    @model_validator(mode="after")
+    def _retry_delays_in_order(self) -> Settings:
+        if self.HTTP_MAX_RETRY_DELAY < self.HTTP_RETRY_DELAY:
+            raise ValueError("HTTP_MAX_RETRY_DELAY must not be smaller than HTTP_RETRY_DELAY")
+        return self
+
+
+def _refuse_ambiguous(host: str) -> None:
+    try:
+        canonical_host(host)
+    except AmbiguousHost as exc:
+        raise ValueError(f"{host!r} spells an IP address ambiguously; write it as a.b.c.d") from exc
 
 
 def load_settings(**overrides: object) -> Settings:

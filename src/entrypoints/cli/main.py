@@ -1,4 +1,7 @@
-"""The `media-stream` command: `media-stream serve [--host H] [--port P]`."""
+"""The `media-stream` command: `media-stream serve [--host H] [--port P]`.
+
+`media-stream breaker reset [--host H] [--port P]` closes the circuit breakers of a running node.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from collections.abc import Sequence
 
 import uvicorn
 
+from entrypoints.cli.breaker import add_breaker_commands
 from entrypoints.container import build_container
 from entrypoints.http.app import make_app
 from entrypoints.settings import Settings, SettingsError, load_settings
@@ -35,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to bind (default: HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to bind (default: PORT, 3003)")
     serve.set_defaults(handler=_serve)
+    add_breaker_commands(commands)
     return parser
 
 

@@ -14,6 +14,7 @@ from entrypoints.container import Container, close_container
 from entrypoints.http.correlation import CorrelationIds
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.images import image
+from entrypoints.http.origin_guards import install_origin_guards
 from entrypoints.http.pages import default_image, index, live, ready, robots
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ def make_litestar(container: Container) -> Litestar:
         lifecycle.draining = True
         await close_container(container)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[image, live, ready, index, robots, default_image],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         on_startup=[start],
@@ -56,6 +57,8 @@ def make_litestar(container: Container) -> Litestar:
         logging_config=None,  # the CLI configures logging once, for uvicorn and us alike
         debug=False,
     )
+    install_origin_guards(app, container)
+    return app
 
 
 def make_app(container: Container) -> ASGIApp:
