@@ -22,6 +22,7 @@ Replies are sent as HTTP/1.1 with keep-alive. The body is framed by a computed C
 or by chunked transfer coding (`chunked=True`). A Content-Length given in `headers` is sent as
 is, true or not, and the connection is closed after the body, so a test can send a short body.
 `close_delimited=True` sends neither (HTTP/1.0 style: the body ends when the connection does).
+`abort=True` closes the connection without a status line, as a crashing origin would.
 `delay` holds the status line back, `chunk_delay` trickles the body; both are cut short when the
 server stops, so a slow route never slows the test suite's teardown.
 
@@ -59,6 +60,7 @@ class Reply:
     chunk_size: int = 64 * 1024  # the body is written in pieces of this size...
     chunk_delay: float = 0.0  # ...with this many seconds between them
     close_delimited: bool = False  # no Content-Length, no chunking: the close ends the body
+    abort: bool = False  # close the connection without answering at all
 
 
 @dataclass(frozen=True)
@@ -257,7 +259,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _answer(self, *, with_body: bool) -> None:
         reply = self.origin._record(self._recorded())
-        if not self.origin._pause(reply.delay):
+        if not self.origin._pause(reply.delay) or reply.abort:
             self.close_connection = True
             return
         self._send_head(reply)

@@ -136,6 +136,7 @@ class HttpxOriginFetcher(OriginFetcher):
             # Proxies and certificates come from the arguments, never from the environment.
             trust_env=False,
             transport=GuardedTransport(backend, limits=limits),
+            event_hooks={"response": [_refuse_unparseable_location]},
         )
 
     @property
@@ -225,6 +226,8 @@ class HttpxOriginFetcher(OriginFetcher):
                 return await self._answer(response, url)
         except AddressRefused as exc:
             raise _failed(OriginRefused(str(exc)), exc, Outcome.NEUTRAL) from exc
+        except _UnparseableLocation as exc:
+            raise _failed(OriginRefused(str(exc)), exc, Outcome.SUCCESS) from exc
         except httpx.PoolTimeout as exc:  # our own pool is full: not the origin's failure
             raise _failed(OriginTimeout("no free connection"), exc, Outcome.NEUTRAL) from exc
         except httpx.TimeoutException as exc:
@@ -264,6 +267,21 @@ class HttpxOriginFetcher(OriginFetcher):
             return await read_original(response, self._caps, url.path)
         except OriginError as exc:  # too large, not an image: the origin itself is fine
             raise _failed(exc, exc.__cause__, Outcome.SUCCESS) from exc.__cause__
+
+
+class _UnparseableLocation(Exception):
+    """A redirect whose Location is no URL (e.g. a host like `0177.0.0.1`)."""
+
+
+async def _refuse_unparseable_location(response: httpx.Response) -> None:
+    """Response hook: refuse an invalid Location before httpx reads it as a protocol error
+    (which would be retried and counted against the origin)."""
+    location = response.headers.get("location")
+    if response.is_redirect and location is not None:
+        try:
+            httpx.URL(location)
+        except httpx.InvalidURL as exc:
+            raise _UnparseableLocation(f"invalid redirect: {exc}") from exc
 
 
 class _Failed(Exception):
