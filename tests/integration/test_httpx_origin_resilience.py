@@ -217,3 +217,30 @@ def test_timeouts_count_as_failures() -> None:
         fetcher = fetcher_for(origin, timeouts=OriginTimeouts(read=0.1, total=1.0), **fast)
         assert outcomes(fetcher, 4) == [OriginTimeout] * 4
         assert state_of(circuits, origin) is BreakerState.OPEN
+
+
+# --- the pool ---------------------------------------------------------------------------------
+
+
+def test_waiting_for_a_pooled_connection_is_bounded_and_not_the_origins_fault() -> None:
+    switch = Switch(up=Reply(body=PNG, delay=0.6), down=IMAGE)
+    origin, circuits, _ = breaker_world(switch)
+    timeouts = OriginTimeouts(read=2.0, pool=0.1, total=3.0)
+
+    async def two_at_once(fetcher: HttpxOriginFetcher) -> list[object]:
+        try:
+            return await asyncio.gather(
+                fetcher.fetch(CAT), fetcher.fetch(CAT), return_exceptions=True
+            )
+        finally:
+            await fetcher.close()
+
+    with origin:
+        fetcher = fetcher_for(origin, max_connections=1, timeouts=timeouts, circuits=circuits)
+        first, second = asyncio.run(two_at_once(fetcher))
+        snapshot = circuits.snapshots()[f"127.0.0.1:{origin.port}"]
+
+    assert getattr(first, "data", None) == PNG
+    assert isinstance(second, OriginTimeout)
+    assert switch.requests == 1  # the second fetch never got a connection, nor a retry
+    assert (snapshot.requests, snapshot.failures) == (1, 0)  # and did not count against it
