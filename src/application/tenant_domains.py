@@ -96,9 +96,14 @@ class RefreshTenantDomains:
         return True
 
     async def run_forever(self, interval: float) -> None:
-        """Refresh now and then every `interval` seconds until cancelled."""
+        """Refresh now and then every `interval` seconds until cancelled; an unexpected error
+        is logged and counted as a failed refresh, and never ends the loop."""
         while True:
-            await self()
+            try:
+                await self()
+            except Exception as exc:
+                log.exception("tenant domains not refreshed: unexpected error")
+                self._domains.failed(f"unexpected {type(exc).__name__}", self._clock.now())
             await asyncio.sleep(interval)
 
 

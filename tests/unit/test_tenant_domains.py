@@ -1,14 +1,27 @@
-"""Refreshing the tenants' domains, keeping the last good list, and the combined host policy."""
+"""Refreshing the tenants' domains, keeping the last good list, and the combined host policy
+(in the use case too)."""
 
 from __future__ import annotations
 
 import asyncio
 
-from adapters.memory import FixedClock, MemoryTenantDomainSource
+import pytest
+
+from adapters.memory import (
+    FixedClock,
+    MemoryOriginFetcher,
+    MemoryResultCache,
+    MemoryTenantDomainSource,
+)
 from application.errors import TenantDomainsUnavailable
 from application.origin_hosts import OriginHosts
+from application.serve_image import ImageQuery, ServeImage
 from application.tenant_domains import RefreshTenantDomains, TenantDomains
+from application.tiered_cache import TieredResultCache
+from domain.errors import InvalidRequest
 from domain.policy import HostAllowList
+from domain.route import parse_image_path
+from tests.fakes.processor import ScriptedImageProcessor
 
 T0 = 1_700_000_000.0
 
@@ -114,3 +127,50 @@ def test_the_memory_source_closes() -> None:
     source = MemoryTenantDomainSource()
     asyncio.run(source.close())
     assert source.closed
+
+
+class BrokenSource(MemoryTenantDomainSource):
+    """A source with a bug: it raises something no source may raise."""
+
+    async def fetch(self) -> tuple[str, ...]:
+        self.fetches += 1
+        raise RuntimeError("bug")
+
+
+def test_an_unexpected_error_is_a_failed_refresh_and_the_loop_goes_on() -> None:
+    source = BrokenSource()
+    tenants = TenantDomains(enabled=True)
+    refresh = RefreshTenantDomains(source=source, domains=tenants, clock=FixedClock(T0))
+
+    async def scenario() -> None:
+        task = asyncio.create_task(refresh.run_forever(0.01))
+        await asyncio.sleep(0.1)
+        task.cancel()
+
+    asyncio.run(scenario())
+    assert source.fetches >= 3
+    assert tenants.status().last_error == "unexpected RuntimeError"
+
+
+def test_the_use_case_accepts_an_origin_host_that_only_the_tenant_list_allows() -> None:
+    tenants = TenantDomains(enabled=True)
+    origin = MemoryOriginFetcher({"static/images/a.png": b"PNG"}, host="img.tenant.test")
+    serve = ServeImage(
+        cache=TieredResultCache([MemoryResultCache(max_bytes=1 << 20, max_keys=10)]),
+        origin=origin,
+        processor=ScriptedImageProcessor(),
+        clock=FixedClock(T0),
+        allowed_hosts=OriginHosts(HostAllowList.of(["shop.example"]), tenants),
+        fallback_original=b"FALLBACK",
+    )
+    query = ImageQuery(
+        parse_image_path("/media_stream-image/static/images/a.png/0/0/contain/center/FFF/0/80.png")
+    )
+
+    with pytest.raises(InvalidRequest):
+        asyncio.run(serve(query))
+    tenants.replace(frozenset({"tenant.test"}), T0)
+    answer = asyncio.run(serve(query))
+
+    assert answer.fallback is None
+    assert origin.requests == ["static/images/a.png"]

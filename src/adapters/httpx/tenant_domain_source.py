@@ -34,7 +34,7 @@ class HttpxTenantDomainSource(TenantDomainSource):
     async def fetch(self) -> tuple[str, ...]:
         try:
             body = await self._get()
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise TenantDomainsUnavailable(f"{type(exc).__name__}: {exc}") from exc
         return _domains_in(body)
 
