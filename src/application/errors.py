@@ -1,14 +1,20 @@
 """Errors raised behind the ports, after a request was accepted.
 
-Every `ApplicationError` is answered with the fallback image; `reason` is its `X-Fallback` value.
+Every one of them is answered with the fallback image; `reason` is its `X-Fallback` value.
+`negative_cacheable` marks the answers that say something lasting about the original (it is
+not there, it is not an image), which may be remembered for CACHE_IMAGE_NEGATIVE_TTL; network
+errors, 5xx, timeouts and an open circuit never are.
 
 ApplicationError
 ├── OriginError             the original could not be had
-│   ├── OriginNotFound      the origin answered 4xx: the image is not there
+│   ├── OriginNotFound      the origin answered 4xx: the image is not there (negative-cacheable)
+│   ├── OriginNotAnImage    the origin answered, but the body is no image (negative-cacheable)
 │   ├── OriginRefused       policy refused the fetch (host, address, redirect, encoding)
 │   ├── OriginTooLarge      the body is larger than its cap
 │   ├── OriginUnavailable   network error or 5xx
-│   └── OriginTimeout       no answer within the deadline
+│   │   └── OriginUnresolvable  the origin's name does not resolve
+│   ├── OriginTimeout       no answer within the deadline
+│   └── CircuitOpen         the origin failed too often lately; it was not asked
 └── ProcessingError         the original could not be turned into the result
     ├── NotAnImage          the bytes are not an image of a known format
     ├── DecodeFailed        a known format, but truncated or corrupt
@@ -17,6 +23,8 @@ ApplicationError
 
 CacheUnavailable            a shared cache cannot be reached by an administrative operation
                             (flush, stats); never raised on the request path, no fallback
+TenantDomainsUnavailable    the tenant-domain list could not be refreshed; never reaches a
+                            client (the last good list is kept)
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ class ApplicationError(Exception):
     """Root of the errors behind the ports; `reason` is the fallback reason it maps to."""
 
     reason: ClassVar[FallbackReason]
+    negative_cacheable: ClassVar[bool] = False
 
 
 class OriginError(ApplicationError):
@@ -40,6 +49,14 @@ class OriginNotFound(OriginError):
     """The origin answered with a 4xx status."""
 
     reason = FallbackReason.ORIGIN_NOT_FOUND
+    negative_cacheable = True
+
+
+class OriginNotAnImage(OriginError):
+    """The origin answered 2xx with a body whose first bytes are no known image format."""
+
+    reason = FallbackReason.NOT_AN_IMAGE
+    negative_cacheable = True
 
 
 class OriginRefused(OriginError):
@@ -60,10 +77,20 @@ class OriginUnavailable(OriginError):
     reason = FallbackReason.ORIGIN_UNAVAILABLE
 
 
+class OriginUnresolvable(OriginUnavailable):
+    """The origin's host name has no address (raised by the `HostResolver` port)."""
+
+
 class OriginTimeout(OriginError):
     """The origin did not answer within the deadline."""
 
     reason = FallbackReason.ORIGIN_TIMEOUT
+
+
+class CircuitOpen(OriginError):
+    """The origin's circuit breaker is open: the fetch was not attempted."""
+
+    reason = FallbackReason.CIRCUIT_OPEN
 
 
 class ProcessingError(ApplicationError):
@@ -100,3 +127,7 @@ class CacheUnavailable(Exception):
     Never raised while serving an image: there, an unreachable cache is a miss. Not an
     `ApplicationError`, since it has no fallback image: the admin route and the CLI report it.
     """
+
+
+class TenantDomainsUnavailable(Exception):
+    """The tenant-domain list could not be fetched or read (raised by `TenantDomainSource`)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
-from application.errors import ApplicationError, OriginNotFound, ProcessingError
+from application.errors import ApplicationError, ProcessingError
 from application.ports.access_counter import AccessCounter
 from application.ports.clock import Clock
 from application.ports.image_processor import ImageProcessor
@@ -17,7 +17,7 @@ from application.tiered_cache import TieredResultCache
 from domain.conditional import is_not_modified
 from domain.errors import InvalidRequest
 from domain.negotiation import AcceptedFormats
-from domain.policy import HostAllowList
+from domain.policy import HostPolicy
 from domain.request import ImageRequest, ImageSource, ResultKey
 from domain.result import CacheStatus, FallbackReason, ImageResult
 from domain.transform import Box, TransformSpec
@@ -79,7 +79,7 @@ class ServeImage:
         origin: OriginFetcher,
         processor: ImageProcessor,
         clock: Clock,
-        allowed_hosts: HostAllowList,
+        allowed_hosts: HostPolicy,
         fallback_original: bytes,
         shared: SharedCaching,
     ) -> None:
@@ -154,7 +154,7 @@ class ServeImage:
             rendition = await self._processor.render(original.data, spec)
         except ApplicationError as exc:
             log.info("fallback for %s: %s (%s)", key, exc.reason, exc)
-            if isinstance(exc, OriginNotFound):
+            if exc.negative_cacheable:
                 await self._shared.missing.remember(source, self._shared.missing_seconds)
             return await self._fallback.render(spec), CacheStatus.MISS, exc.reason
         result = ImageResult.of(rendition.data, rendition.format, self._clock.now())

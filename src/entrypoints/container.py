@@ -18,7 +18,12 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from adapters.disk import DiskResultCache
-from adapters.httpx import HttpxOriginFetcher
+from adapters.httpx import (
+    HttpxOriginFetcher,
+    HttpxTenantDomainSource,
+    OriginTimeouts,
+    SystemHostResolver,
+)
 from adapters.localdir import LocalDirectoryOriginFetcher
 from adapters.localdir.health import LocalDirectoryOriginIndicator
 from adapters.memory import (
@@ -54,16 +59,25 @@ from application.health_indicators import (
     UsageLimits,
 )
 from application.monitoring import Monitoring
+from application.origin_circuits import OriginCircuits
+from application.origin_hosts import OriginHosts
 from application.performance import PerformanceIndicator, PerformanceLimits, PerformanceWatch
+from application.ports.clock import Clock
 from application.ports.health import HealthIndicator
+from application.ports.host_resolver import HostResolver
 from application.ports.origin_fetcher import OriginFetcher
+from application.ports.tenant_domain_source import TenantDomainSource
 from application.ports.work_leases import WorkLeases
 from application.resources import ResourceSampler
 from application.serve_image import Outcome, ServeImage, SharedCaching
 from application.shared_flight import SharedFlight
+from application.tenant_domains import RefreshTenantDomains, TenantDomains
 from application.tiered_cache import TieredResultCache
 from application.tiered_negative_cache import TieredNegativeCache
 from application.warm_cache import WarmCache
+from domain.breaker import BreakerPolicy
+from domain.originals import SourceByteCaps
+from domain.retry import RetryPolicy
 from entrypoints.lifecycle import Lifecycle
 from entrypoints.settings import LiveHostAllowList, LiveSettings, Settings
 
@@ -71,17 +85,26 @@ STATIC_DIRECTORY = Path(__file__).resolve().parent / "http" / "static"
 FALLBACK_IMAGE = STATIC_DIRECTORY / "default.png"
 
 
-def make_origin(settings: Settings) -> OriginFetcher:
+def make_origin(
+    settings: Settings, hosts: OriginHosts, circuits: OriginCircuits, resolver: HostResolver
+) -> OriginFetcher:
     """A local-directory origin for file:// BACKEND_URLs, else the pooled HTTP one."""
     directory = settings.backend_directory
     if directory is not None:
         return LocalDirectoryOriginFetcher(directory, max_bytes=settings.MAX_SOURCE_BYTES)
     return HttpxOriginFetcher(
         settings.BACKEND_URL,
-        connect_timeout=settings.HTTP_CONNECT_TIMEOUT / 1000,
-        read_timeout=settings.EXTERNAL_REQUEST_TIMEOUT / 1000,
-        total_timeout=settings.EXTERNAL_REQUEST_TIMEOUT / 1000,
-        max_bytes=settings.MAX_SOURCE_BYTES,
+        hosts=hosts,
+        resolver=resolver,
+        circuits=circuits,
+        retry=retry_policy(settings),
+        caps=source_caps(settings),
+        timeouts=OriginTimeouts(
+            connect=settings.HTTP_CONNECT_TIMEOUT / 1000,
+            read=settings.HTTP_READ_TIMEOUT / 1000,
+            pool=settings.HTTP_POOL_TIMEOUT / 1000,
+            total=settings.EXTERNAL_REQUEST_TIMEOUT / 1000,
+        ),
         max_connections=settings.HTTP_POOL_MAX_SOCKETS,
     )
 
@@ -129,6 +152,63 @@ def present(*candidates: object) -> list[object]:
     return [candidate for candidate in candidates if candidate is not None]
 
 
+def retry_policy(settings: Settings) -> RetryPolicy:
+    """HTTP_MAX_RETRIES, HTTP_RETRY_DELAY and HTTP_MAX_RETRY_DELAY (ms) as a policy."""
+    return RetryPolicy(
+        max_retries=settings.HTTP_MAX_RETRIES,
+        base_delay=settings.HTTP_RETRY_DELAY / 1000,
+        max_delay=settings.HTTP_MAX_RETRY_DELAY / 1000,
+    )
+
+
+def breaker_policy(settings: Settings) -> BreakerPolicy:
+    """The HTTP_CIRCUIT_BREAKER_* settings (durations in ms) as a policy."""
+    return BreakerPolicy(
+        window=settings.HTTP_CIRCUIT_BREAKER_MONITORING_PERIOD / 1000,
+        minimum_requests=settings.HTTP_CIRCUIT_BREAKER_MIN_REQUESTS,
+        failure_percentage=settings.HTTP_CIRCUIT_BREAKER_FAILURE_THRESHOLD,
+        open_for=settings.HTTP_CIRCUIT_BREAKER_RESET_TIMEOUT / 1000,
+        half_open_probes=settings.HTTP_CIRCUIT_BREAKER_HALF_OPEN_REQUESTS,
+    )
+
+
+def source_caps(settings: Settings) -> SourceByteCaps:
+    """The per-format MAX_SOURCE_BYTES_* caps; MAX_SOURCE_BYTES for every other format."""
+    return SourceByteCaps(
+        jpeg=settings.MAX_SOURCE_BYTES_JPEG,
+        png=settings.MAX_SOURCE_BYTES_PNG,
+        webp=settings.MAX_SOURCE_BYTES_WEBP,
+        gif=settings.MAX_SOURCE_BYTES_GIF,
+        svg=settings.MAX_SOURCE_BYTES_SVG,
+        other=settings.MAX_SOURCE_BYTES,
+    )
+
+
+def make_origin_hosts(live: LiveSettings, tenants: TenantDomains) -> OriginHosts:
+    """VALIDATION_ALLOWED_DOMAINS (or the BACKEND_URL host), as reloaded, and tenants' domains."""
+    return OriginHosts(LiveHostAllowList(live), tenants)
+
+
+def make_tenant_domain_source(settings: Settings) -> TenantDomainSource | None:
+    """The tenant-domain list at TENANT_DOMAINS_REFRESH_URL, or None when that is unset."""
+    if not settings.TENANT_DOMAINS_REFRESH_URL:
+        return None
+    return HttpxTenantDomainSource(
+        settings.TENANT_DOMAINS_REFRESH_URL,
+        settings.INTERNAL_DOMAINS_SECRET,
+        timeout=settings.EXTERNAL_REQUEST_TIMEOUT / 1000,
+    )
+
+
+def make_tenant_refresh(
+    source: TenantDomainSource | None, domains: TenantDomains, clock: Clock
+) -> RefreshTenantDomains | None:
+    """The refresh use case, or None when no tenant-domain list is configured."""
+    if source is None:
+        return None
+    return RefreshTenantDomains(source=source, domains=domains, clock=clock)
+
+
 class Core(containers.DeclarativeContainer):
     """Settings and the process-wide resources built from them."""
 
@@ -143,13 +223,26 @@ class Core(containers.DeclarativeContainer):
 
     # The shared Redis client (None without Redis); rate limiting uses it too.
     redis = providers.Singleton(make_redis, settings)
+    # Origin guards: state shared by the HTTP origin and the /health/* routes, per process.
+    tenant_domains = providers.Singleton(
+        lambda settings: TenantDomains(enabled=bool(settings.TENANT_DOMAINS_REFRESH_URL)),
+        settings,
+    )
+    origin_hosts = providers.Singleton(make_origin_hosts, live_settings, tenant_domains)
+    circuits = providers.Singleton(
+        lambda settings, clock: OriginCircuits(breaker_policy(settings), clock), settings, clock
+    )
 
 
 class Adapters(containers.DeclarativeContainer):
     """Concrete implementations of the ports."""
 
     core = providers.DependenciesContainer()
-    origin = providers.Singleton(make_origin, core.settings)
+    resolver = providers.Singleton(SystemHostResolver)
+    tenant_domain_source = providers.Singleton(make_tenant_domain_source, core.settings)
+    origin = providers.Singleton(
+        make_origin, core.settings, core.origin_hosts, core.circuits, resolver
+    )
     processor = providers.Singleton(
         PillowImageProcessor,
         core.image_pool,
@@ -222,7 +315,7 @@ class UseCases(containers.DeclarativeContainer):
         origin=adapters.origin,
         processor=adapters.processor,
         clock=core.clock,
-        allowed_hosts=allowed_hosts,
+        allowed_hosts=core.origin_hosts,
         fallback_original=providers.Callable(FALLBACK_IMAGE.read_bytes),
         shared=providers.Singleton(
             SharedCaching,
@@ -231,6 +324,11 @@ class UseCases(containers.DeclarativeContainer):
             missing_seconds=core.settings.provided.CACHE_IMAGE_NEGATIVE_TTL,
             access=adapters.access_counter,
         ),
+    )
+
+    # Origin guards: keeps the tenants' domains current (None when no list is configured).
+    refresh_tenant_domains = providers.Singleton(
+        make_tenant_refresh, adapters.tenant_domain_source, core.tenant_domains, core.clock
     )
 
     # Flushes (ADR 8) and warming.
@@ -414,3 +512,6 @@ async def close_container(container: Container) -> None:
     redis = container.core.redis()
     if redis is not None:
         await redis.aclose()
+    tenant_domain_source = container.adapters.tenant_domain_source()
+    if tenant_domain_source is not None:
+        await tenant_domain_source.close()

@@ -14,15 +14,18 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import quote, urlsplit
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from domain.policy import HostAllowList, HostPolicy
+from domain.addresses import canonical_host
+from domain.errors import AmbiguousHost
+from domain.policy import HostAllowList, NamingHostPolicy
 
 log = logging.getLogger(__name__)
 
 SAMPLES_DIRECTORY = Path(__file__).resolve().parent / "samples"
 ONE_YEAR = 31_104_000
+MIB = 1024 * 1024
 
 
 class SettingsError(Exception):
@@ -186,6 +189,63 @@ class Settings(BaseSettings):
             raise ValueError(f"must be at least {warn_name} ({warn:g})")
         return value
 
+    # --- Origin fetching: timeouts, retries, circuit breaker, tenant domains, byte caps ---
+    # Every duration is in milliseconds, like HTTP_CONNECT_TIMEOUT and EXTERNAL_REQUEST_TIMEOUT
+    # (which is the deadline of a whole fetch, retries and redirects included).
+    HTTP_READ_TIMEOUT: int = Field(default=5_000, ge=50, description="milliseconds")
+    HTTP_POOL_TIMEOUT: int = Field(default=1_000, ge=10, description="milliseconds")
+    HTTP_MAX_RETRIES: int = Field(default=2, ge=0, le=10)
+    HTTP_RETRY_DELAY: int = Field(default=100, ge=0, description="milliseconds")
+    HTTP_MAX_RETRY_DELAY: int = Field(default=2_000, ge=0, description="milliseconds")
+    HTTP_CIRCUIT_BREAKER_MONITORING_PERIOD: int = Field(default=60_000, ge=100)
+    HTTP_CIRCUIT_BREAKER_RESET_TIMEOUT: int = Field(default=30_000, ge=100)
+    HTTP_CIRCUIT_BREAKER_MIN_REQUESTS: int = Field(default=10, ge=1)
+    HTTP_CIRCUIT_BREAKER_FAILURE_THRESHOLD: int = Field(default=50, ge=1, le=100)
+    HTTP_CIRCUIT_BREAKER_HALF_OPEN_REQUESTS: int = Field(default=3, ge=1, le=100)
+    TENANT_DOMAINS_REFRESH_URL: str = ""
+    TENANT_DOMAINS_REFRESH_INTERVAL_MS: int = Field(default=60_000, ge=100)
+    INTERNAL_DOMAINS_SECRET: str = ""
+    MAX_SOURCE_BYTES_JPEG: int = Field(default=5 * MIB, ge=1024)
+    MAX_SOURCE_BYTES_PNG: int = Field(default=8 * MIB, ge=1024)
+    MAX_SOURCE_BYTES_WEBP: int = Field(default=3 * MIB, ge=1024)
+    MAX_SOURCE_BYTES_GIF: int = Field(default=2 * MIB, ge=1024)
+    MAX_SOURCE_BYTES_SVG: int = Field(default=1 * MIB, ge=1024)
+
+    @field_validator("VALIDATION_ALLOWED_DOMAINS")
+    @classmethod
+    def _unambiguous_domains(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            _refuse_ambiguous(entry.strip("[]"))
+        return value
+
+    @field_validator("BACKEND_URL")
+    @classmethod
+    def _unambiguous_backend(cls, value: str) -> str:
+        _refuse_ambiguous(urlsplit(value).hostname or "")
+        return value
+
+    @field_validator("TENANT_DOMAINS_REFRESH_URL")
+    @classmethod
+    def _http_or_empty(cls, value: str) -> str:
+        value = value.strip()
+        parts = urlsplit(value)
+        if value and (parts.scheme not in {"http", "https"} or not parts.hostname):
+            raise ValueError("must be empty or an http(s):// URL with a host")
+        return value
+
+    @model_validator(mode="after")
+    def _retry_delays_in_order(self) -> Settings:
+        if self.HTTP_MAX_RETRY_DELAY < self.HTTP_RETRY_DELAY:
+            raise ValueError("HTTP_MAX_RETRY_DELAY must not be smaller than HTTP_RETRY_DELAY")
+        return self
+
+
+def _refuse_ambiguous(host: str) -> None:
+    try:
+        canonical_host(host)
+    except AmbiguousHost as exc:
+        raise ValueError(f"{host!r} spells an IP address ambiguously; write it as a.b.c.d") from exc
+
 
 def load_settings(**overrides: object) -> Settings:
     """Read the settings; an invalid one raises `SettingsError` naming the variable."""
@@ -336,7 +396,7 @@ class LiveSettings:
                 log.exception("a settings listener failed")
 
 
-class LiveHostAllowList(HostPolicy):
+class LiveHostAllowList(NamingHostPolicy):
     """The allow-list of the settings in force, so a reloaded VALIDATION_ALLOWED_DOMAINS applies."""
 
     def __init__(self, live: LiveSettings) -> None:
@@ -344,9 +404,16 @@ class LiveHostAllowList(HostPolicy):
         self._built_for: Settings | None = None
         self._allow_list = HostAllowList(frozenset())
 
-    def permits(self, host: str) -> bool:
+    def _current(self) -> HostAllowList:
         current = self._live.current
         if current is not self._built_for:
             self._allow_list = HostAllowList.of(current.allowed_domains)
             self._built_for = current
-        return self._allow_list.permits(host)
+        return self._allow_list
+
+    def permits(self, host: str) -> bool:
+        return self._current().permits(host)
+
+    def names(self, host: str) -> bool:
+        """True when the allow-list in force names `host` exactly."""
+        return self._current().names(host)

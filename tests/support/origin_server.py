@@ -1,7 +1,8 @@
 """A real HTTP origin on loopback, for tests that need the far side of an HTTP fetch.
 
-`LoopbackOrigin` binds 127.0.0.1 on a free port, serves canned replies from a background
-thread, and records every request it receives::
+`LoopbackOrigin` binds 127.0.0.1 (or another loopback address given as `host`: 127.0.0.2,
+::1) on a free port, serves canned replies from a background thread, and records every
+request it receives::
 
     routes = {
         "/static/images/cat.png": (200, {"Content-Type": "image/png"}, PNG_BYTES),
@@ -20,6 +21,8 @@ string; anything unrouted answers 404. Routes can be added while the server runs
 Replies are sent as HTTP/1.1 with keep-alive. The body is framed by a computed Content-Length,
 or by chunked transfer coding (`chunked=True`). A Content-Length given in `headers` is sent as
 is, true or not, and the connection is closed after the body, so a test can send a short body.
+`close_delimited=True` sends neither (HTTP/1.0 style: the body ends when the connection does).
+`abort=True` closes the connection without a status line, as a crashing origin would.
 `delay` holds the status line back, `chunk_delay` trickles the body; both are cut short when the
 server stops, so a slow route never slows the test suite's teardown.
 
@@ -31,6 +34,7 @@ answered with a 500 and its exception is kept in `errors`, for the test to asser
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import socket
 import sys
 import threading
@@ -55,6 +59,8 @@ class Reply:
     chunked: bool = False  # Transfer-Encoding: chunked instead of Content-Length
     chunk_size: int = 64 * 1024  # the body is written in pieces of this size...
     chunk_delay: float = 0.0  # ...with this many seconds between them
+    close_delimited: bool = False  # no Content-Length, no chunking: the close ends the body
+    abort: bool = False  # close the connection without answering at all
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,10 @@ Route = Reply | tuple[int, Mapping[str, str], bytes] | Handler
 class LoopbackOrigin:
     """An HTTP origin on 127.0.0.1:<free port>, serving `routes`; use it as a context manager."""
 
-    def __init__(self, routes: Mapping[str, Route] | None = None) -> None:
+    def __init__(self, routes: Mapping[str, Route] | None = None, host: str = LOOPBACK) -> None:
+        if not ipaddress.ip_address(host).is_loopback:
+            raise ValueError(f"a loopback origin binds loopback addresses only, not {host}")
+        self._host = host
         self._routes: dict[str, Route] = dict(routes or {})
         self._requests: list[RecordedRequest] = []
         self._errors: list[BaseException] = []
@@ -102,7 +111,7 @@ class LoopbackOrigin:
         if self._server is not None:
             raise RuntimeError("the origin is already running")
         self._stopping.clear()
-        self._server = _Server((LOOPBACK, 0), _RequestHandler, self)
+        self._server = _Server((self._host, 0), _RequestHandler, self)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -133,9 +142,15 @@ class LoopbackOrigin:
         return int(self._server.server_address[1])
 
     @property
+    def host(self) -> str:
+        """The loopback address it listens on."""
+        return self._host
+
+    @property
     def base_url(self) -> str:
-        """`http://127.0.0.1:<port>`, without a trailing slash."""
-        return f"http://{LOOPBACK}:{self.port}"
+        """`http://127.0.0.1:<port>` (`http://[::1]:<port>`), without a trailing slash."""
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"http://{host}:{self.port}"
 
     def url(self, path: str) -> str:
         """The absolute URL of `path` (which starts with "/")."""
@@ -206,6 +221,7 @@ class _Server(ThreadingHTTPServer):
         origin: LoopbackOrigin,
     ) -> None:
         self.origin = origin
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, handler)
 
     def handle_error(
@@ -243,7 +259,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _answer(self, *, with_body: bool) -> None:
         reply = self.origin._record(self._recorded())
-        if not self.origin._pause(reply.delay):
+        if not self.origin._pause(reply.delay) or reply.abort:
             self.close_connection = True
             return
         self._send_head(reply)
@@ -266,7 +282,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         if reply.chunked:
             self.send_header("Transfer-Encoding", "chunked")
-        elif "content-length" in names:
+        elif "content-length" in names or reply.close_delimited:
             self.send_header("Connection", "close")
             self.close_connection = True
         else:

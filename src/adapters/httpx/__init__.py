@@ -1,5 +1,15 @@
-"""HTTP adapter: originals fetched from the shop's origin over a pooled httpx client."""
+"""HTTP adapters: originals from the shop's origin, and the tenants' domain list."""
 
-from adapters.httpx.origin_fetcher import HttpxOriginFetcher
+from adapters.httpx.guarded_network import AddressRefused, GuardedNetworkBackend
+from adapters.httpx.origin_fetcher import HttpxOriginFetcher, OriginTimeouts
+from adapters.httpx.resolver import SystemHostResolver
+from adapters.httpx.tenant_domain_source import HttpxTenantDomainSource
 
-__all__ = ["HttpxOriginFetcher"]
+__all__ = [
+    "AddressRefused",
+    "GuardedNetworkBackend",
+    "HttpxOriginFetcher",
+    "HttpxTenantDomainSource",
+    "OriginTimeouts",
+    "SystemHostResolver",
+]

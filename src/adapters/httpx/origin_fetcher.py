@@ -1,78 +1,142 @@
-"""Fetch originals from an HTTP origin with bounded time, bounded size and no redirects."""
+"""Fetch originals from an HTTP origin: bounded in time and size, retried, guarded, broken-off.
+
+One `HttpxOriginFetcher` per process holds one pooled `httpx.AsyncClient`. A fetch is:
+
+    for each hop (the URL, then at most 3 redirects):
+        check the hop's URL            scheme, no credentials, no https→http, host allowed
+        ask the hop's circuit breaker  open → CircuitOpen, the origin is not asked
+        attempt, retrying on           connection errors, timeouts, 408, 429, 500, 502, 503,
+                                       504 (backoff with full jitter, or Retry-After); no other
+        record the outcome             only network errors, timeouts and 5xx count as failures
+
+all within one overall deadline. Connections are opened by `GuardedNetworkBackend`, which
+checks the address actually connected to. Bodies are read by `read_original` (format sniffed,
+per-format caps). httpx errors become the port's errors here and nowhere else.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 import httpx
 
+from adapters.httpx.body import read_original
+from adapters.httpx.guarded_network import AddressRefused, GuardedNetworkBackend, GuardedTransport
+from adapters.httpx.resolver import SystemHostResolver
 from application.errors import (
+    CircuitOpen,
     OriginError,
     OriginNotFound,
     OriginRefused,
     OriginTimeout,
-    OriginTooLarge,
     OriginUnavailable,
 )
+from application.origin_circuits import OriginCircuits
+from application.origin_hosts import OriginHosts
+from application.ports.host_resolver import HostResolver
 from application.ports.origin_fetcher import Original, OriginFetcher
+from domain.addresses import canonical_host
+from domain.breaker import Outcome, Permit
+from domain.errors import AmbiguousHost
+from domain.originals import SourceByteCaps
+from domain.policy import HostAllowList
 from domain.request import ImageSource
+from domain.retry import RetryPolicy, parse_retry_after
 
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+log = logging.getLogger(__name__)
+
 DEFAULT_USER_AGENT = "media-stream/0.1"
+MAX_REDIRECTS = 3
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 # RFC 3986 `pchar` minus "+": some origins (S3 among them) read "+" in a path as a space.
 _SEGMENT_SAFE = "!$&'()*,;=:@"
 
 
+@dataclass(frozen=True, slots=True)
+class OriginTimeouts:
+    """Seconds: to connect, between two reads, to wait for a pooled connection, and in all
+    (the deadline of one fetch, retries and redirects included)."""
+
+    connect: float = 3.0
+    read: float = 5.0
+    pool: float = 1.0
+    total: float = 10.0
+
+    def __post_init__(self) -> None:
+        if min(self.connect, self.read, self.pool, self.total) <= 0:
+            raise ValueError("timeouts must be positive")
+
+
 class HttpxOriginFetcher(OriginFetcher):
     """GETs `{base_url}/{origin_path}` through one pooled `httpx.AsyncClient`.
 
-    Every fetch is bounded: `connect_timeout` and `read_timeout` per operation, `total_timeout`
-    for the whole exchange, `max_bytes` for the body (checked against Content-Length first,
-    then while streaming). Errors are translated into `OriginError`s:
+    Answers, after retries, become port errors:
 
-    - 2xx → the body, with the Content-Type it claimed;
-    - 3xx → `OriginRefused`: redirects are not followed, as their target would escape the
-      host allow-list;
-    - a Content-Encoding other than identity (which is asked for) → `OriginRefused`;
-    - other 4xx → `OriginNotFound`; 5xx → `OriginUnavailable`;
-    - a timeout → `OriginTimeout`; any other transport failure → `OriginUnavailable`.
+    - 2xx → the body (`OriginTooLarge` over its cap, `OriginNotAnImage` when its first bytes
+      are no image, `OriginRefused` for a compressed Content-Encoding: identity is asked for,
+      and an image gains nothing from gzip);
+    - 301/302/303/307/308 → followed to an allowed host, at most `MAX_REDIRECTS` times,
+      else `OriginRefused`; other 3xx → `OriginRefused`;
+    - 408 → `OriginTimeout`, 429 and 5xx → `OriginUnavailable`, other 4xx → `OriginNotFound`;
+    - a timeout or the overall deadline → `OriginTimeout`; another transport failure
+      → `OriginUnavailable`; an address the policy forbids → `OriginRefused`;
+    - an open breaker → `CircuitOpen`.
 
-    Nothing connects until the first fetch; `close()` releases the pool.
+    `hosts` defaults to the base URL's host alone (named explicitly); `circuits` None means no
+    breaker; `jitter` draws the random part of each backoff. Nothing connects until the first
+    fetch; `close()` releases the pool.
     """
 
     def __init__(
         self,
         base_url: str,
         *,
-        connect_timeout: float = 3.0,
-        read_timeout: float = 10.0,
-        total_timeout: float = 10.0,
-        max_bytes: int = DEFAULT_MAX_BYTES,
+        hosts: OriginHosts | None = None,
+        resolver: HostResolver | None = None,
+        circuits: OriginCircuits | None = None,
+        retry: RetryPolicy | None = None,
+        caps: SourceByteCaps | None = None,
+        timeouts: OriginTimeouts | None = None,
         max_connections: int = 50,
         user_agent: str = DEFAULT_USER_AGENT,
+        jitter: Callable[[], float] = random.random,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query:
             raise ValueError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
-        if min(connect_timeout, read_timeout, total_timeout) <= 0 or max_bytes < 1:
-            raise ValueError("timeouts and max_bytes must be positive")
         self._base_url = base_url.rstrip("/")
         self._host = parts.hostname.lower()
-        self._total_timeout = total_timeout
-        self._max_bytes = max_bytes
+        self._hosts = hosts or OriginHosts(HostAllowList.of([self._host]))
+        self._circuits = circuits
+        self._retry = retry or RetryPolicy()
+        self._caps = caps or SourceByteCaps()
+        self._timeouts = timeouts or OriginTimeouts()
+        self._jitter = jitter
+        backend = GuardedNetworkBackend(self._hosts, resolver or SystemHostResolver())
+        limits = httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        )
         self._client = httpx.AsyncClient(
             headers={"User-Agent": user_agent, "Accept-Encoding": "identity"},
             timeout=httpx.Timeout(
-                connect=connect_timeout, read=read_timeout, write=read_timeout, pool=total_timeout
-            ),
-            limits=httpx.Limits(
-                max_connections=max_connections, max_keepalive_connections=max_connections
+                connect=self._timeouts.connect,
+                read=self._timeouts.read,
+                write=self._timeouts.read,
+                pool=self._timeouts.pool,
             ),
             follow_redirects=False,
             # Proxies and certificates come from the arguments, never from the environment.
             trust_env=False,
+            transport=GuardedTransport(backend, limits=limits),
+            event_hooks={"response": [_refuse_unparseable_location]},
         )
 
     @property
@@ -80,16 +144,16 @@ class HttpxOriginFetcher(OriginFetcher):
         return self._host
 
     async def fetch(self, source: ImageSource) -> Original:
-        url = self._url_for(source.origin_path)
-        try:
-            async with asyncio.timeout(self._total_timeout):
-                return await self._get(url, source.origin_path)
-        except TimeoutError as exc:
-            raise OriginTimeout(f"no answer for {source.origin_path} in time") from exc
-        except httpx.TimeoutException as exc:
-            raise OriginTimeout(f"{type(exc).__name__} for {source.origin_path}") from exc
-        except httpx.RequestError as exc:
-            raise OriginUnavailable(f"{type(exc).__name__} for {source.origin_path}") from exc
+        deadline = asyncio.get_running_loop().time() + self._timeouts.total
+        url = httpx.URL(self._url_for(source.origin_path))
+        previous: httpx.URL | None = None
+        for _ in range(MAX_REDIRECTS + 1):
+            self._check_hop(url, previous)
+            answer = await self._exchange(url, deadline)
+            if isinstance(answer, Original):
+                return answer
+            previous, url = url, answer
+        raise OriginRefused(f"more than {MAX_REDIRECTS} redirects for {source.origin_path}")
 
     async def close(self) -> None:
         await self._client.aclose()
@@ -99,39 +163,184 @@ class HttpxOriginFetcher(OriginFetcher):
         segments = (quote(segment, safe=_SEGMENT_SAFE) for segment in origin_path.split("/"))
         return f"{self._base_url}/{'/'.join(segments)}"
 
-    async def _get(self, url: str, origin_path: str) -> Original:
-        async with self._client.stream("GET", url) as response:
-            _check_status(response.status_code, origin_path)
-            self._check_headers(response.headers, origin_path)
-            data = await self._read_capped(response, origin_path)
-            return Original(data, response.headers.get("content-type", ""))
+    def _check_hop(self, url: httpx.URL, previous: httpx.URL | None) -> None:
+        """Refuse a hop to a URL the policy does not allow (every redirect is checked anew)."""
+        problem = _hop_problem(url, previous, self._hosts)
+        if problem is not None:
+            log.warning("origin fetch refused: %s (%s)", problem, url)
+            raise OriginRefused(problem)
 
-    def _check_headers(self, headers: httpx.Headers, origin_path: str) -> None:
-        encoding = headers.get("content-encoding", "identity").strip().lower()
+    async def _exchange(self, url: httpx.URL, deadline: float) -> Original | httpx.URL:
+        """One hop through its origin's breaker: the original, or where it redirects to."""
+        origin = _origin_of(url)
+        permit = self._admit(origin)
+        outcome = Outcome.NEUTRAL
+        try:
+            async with asyncio.timeout_at(deadline):
+                answer = await self._with_retries(url, deadline)
+            outcome = Outcome.SUCCESS
+            return answer
+        except _Failed as failed:
+            outcome = failed.outcome
+            raise failed.error from failed.error.__cause__
+        except TimeoutError as exc:
+            outcome = Outcome.FAILURE
+            raise OriginTimeout(f"no answer from {origin} within the deadline") from exc
+        finally:
+            if self._circuits is not None and permit is not None:
+                self._circuits.record(origin, permit, outcome)
+
+    def _admit(self, origin: str) -> Permit | None:
+        if self._circuits is None:
+            return None
+        permit = self._circuits.acquire(origin)
+        if permit is None:
+            raise CircuitOpen(f"the circuit of {origin} is open")
+        return permit
+
+    async def _with_retries(self, url: httpx.URL, deadline: float) -> Original | httpx.URL:
+        retry = 0
+        while True:
+            try:
+                return await self._attempt(url)
+            except _Failed as failed:
+                delay = self._retry_delay(failed, retry, deadline)
+                if delay is None:
+                    raise
+                log.info("retry %d of %s in %.3f s: %s", retry + 1, url, delay, failed.error)
+            await asyncio.sleep(delay)
+            retry += 1
+
+    def _retry_delay(self, failed: _Failed, retry: int, deadline: float) -> float | None:
+        """The sleep before the next attempt, or None when there is none (or no time for it)."""
+        if not failed.retryable:
+            return None
+        delay = self._retry.delay(retry, self._jitter(), failed.retry_after)
+        if delay is None or asyncio.get_running_loop().time() + delay >= deadline:
+            return None
+        return delay
+
+    async def _attempt(self, url: httpx.URL) -> Original | httpx.URL:
+        try:
+            async with self._client.stream("GET", url) as response:
+                return await self._answer(response, url)
+        except AddressRefused as exc:
+            raise _failed(OriginRefused(str(exc)), exc, Outcome.NEUTRAL) from exc
+        except _UnparseableLocation as exc:
+            raise _failed(OriginRefused(str(exc)), exc, Outcome.SUCCESS) from exc
+        except httpx.PoolTimeout as exc:  # our own pool is full: not the origin's failure
+            raise _failed(OriginTimeout("no free connection"), exc, Outcome.NEUTRAL) from exc
+        except httpx.TimeoutException as exc:
+            timeout = OriginTimeout(f"{type(exc).__name__} for {url.path}")
+            raise _failed(timeout, exc, Outcome.FAILURE, retryable=True) from exc
+        except httpx.UnsupportedProtocol as exc:
+            raise _failed(OriginRefused(str(exc)), exc, Outcome.NEUTRAL) from exc
+        except httpx.TransportError as exc:
+            unavailable = OriginUnavailable(f"{type(exc).__name__} for {url.path}")
+            raise _failed(unavailable, exc, Outcome.FAILURE, retryable=True) from exc
+
+    async def _answer(self, response: httpx.Response, url: httpx.URL) -> Original | httpx.URL:
+        status = response.status_code
+        if 200 <= status < 300:
+            return await self._original(response, url)
+        location = response.headers.get("location")
+        if status in REDIRECT_STATUSES and location:
+            try:
+                return url.join(location)
+            except httpx.InvalidURL as exc:
+                raise _failed(OriginRefused("invalid redirect"), exc, Outcome.SUCCESS) from exc
+        error = _STATUS_ERRORS.get(status, _ERRORS_BY_CLASS.get(status // 100, OriginUnavailable))
+        raise _failed(
+            error(f"origin answered {status} for {url.path}"),
+            None,
+            Outcome.of_status(status),
+            retryable=RetryPolicy.retries_status(status),
+            retry_after=parse_retry_after(response.headers.get("retry-after", ""), time.time()),
+        )
+
+    async def _original(self, response: httpx.Response, url: httpx.URL) -> Original:
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
         if encoding not in {"", "identity"}:
-            raise OriginRefused(f"{origin_path} came with Content-Encoding {encoding}")
-        declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self._max_bytes:
-            raise OriginTooLarge(f"{origin_path} declares {declared} bytes")
-
-    async def _read_capped(self, response: httpx.Response, origin_path: str) -> bytes:
-        body = bytearray()
-        async for chunk in response.aiter_raw():
-            body += chunk
-            if len(body) > self._max_bytes:
-                raise OriginTooLarge(f"{origin_path} has more than {self._max_bytes} bytes")
-        return bytes(body)
+            error = OriginRefused(f"{url.path} came with Content-Encoding {encoding}")
+            raise _failed(error, None, Outcome.SUCCESS)
+        try:
+            return await read_original(response, self._caps, url.path)
+        except OriginError as exc:  # too large, not an image: the origin itself is fine
+            raise _failed(exc, exc.__cause__, Outcome.SUCCESS) from exc.__cause__
 
 
-def _check_status(status: int, origin_path: str) -> None:
-    if 200 <= status < 300:
-        return
-    error = _STATUS_ERRORS.get(status // 100, OriginUnavailable)
-    raise error(f"origin answered {status} for {origin_path}")
+class _UnparseableLocation(Exception):
+    """A redirect whose Location is no URL (e.g. a host like `0177.0.0.1`)."""
 
 
-_STATUS_ERRORS: dict[int, type[OriginError]] = {
+async def _refuse_unparseable_location(response: httpx.Response) -> None:
+    """Response hook: refuse an invalid Location before httpx reads it as a protocol error
+    (which would be retried and counted against the origin)."""
+    location = response.headers.get("location")
+    if response.is_redirect and location is not None:
+        try:
+            httpx.URL(location)
+        except httpx.InvalidURL as exc:
+            raise _UnparseableLocation(f"invalid redirect: {exc}") from exc
+
+
+class _Failed(Exception):
+    """One attempt's failure: the port error, what it says about the origin, and whether (and
+    when) to try again."""
+
+    def __init__(
+        self,
+        error: OriginError,
+        outcome: Outcome,
+        *,
+        retryable: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.outcome = outcome
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+def _failed(
+    error: OriginError,
+    cause: BaseException | None,
+    outcome: Outcome,
+    *,
+    retryable: bool = False,
+    retry_after: float | None = None,
+) -> _Failed:
+    error.__cause__ = cause
+    return _Failed(error, outcome, retryable=retryable, retry_after=retry_after)
+
+
+_STATUS_ERRORS: dict[int, type[OriginError]] = {408: OriginTimeout, 429: OriginUnavailable}
+_ERRORS_BY_CLASS: dict[int, type[OriginError]] = {
     3: OriginRefused,
     4: OriginNotFound,
     5: OriginUnavailable,
 }
+
+
+def _hop_problem(url: httpx.URL, previous: httpx.URL | None, hosts: OriginHosts) -> str | None:
+    """Why a hop may not be fetched, or None when it may."""
+    if url.scheme not in _DEFAULT_PORTS:
+        return f"redirect to a {url.scheme or 'relative'} URL"
+    if previous is not None and previous.scheme == "https" and url.scheme == "http":
+        return "redirect from https to http"
+    if url.userinfo:
+        return "credentials in the URL"
+    try:
+        host = canonical_host(url.host)
+    except AmbiguousHost as exc:
+        return str(exc)
+    if not host or not hosts.permits(host):
+        return f"host {url.host!r} is not in the allow-list"
+    return None
+
+
+def _origin_of(url: httpx.URL) -> str:
+    """The breaker's key: `host:port`, so two services on one host fail apart."""
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    return f"{host}:{url.port or _DEFAULT_PORTS.get(url.scheme, 0)}"

@@ -3,6 +3,7 @@
 media-stream serve [--host H] [--port P]
 media-stream config check | show [--json] | reload
 media-stream cache flush-tenant T | stats
+media-stream breaker reset [--host H] [--port P]   (closes the breakers of a running node)
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 import httpx
 import uvicorn
 
+from entrypoints.cli.breaker import add_breaker_commands
 from entrypoints.cli.cache import add_cache_commands
 from entrypoints.container import build_container
 from entrypoints.http.app import make_app
@@ -46,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_serve)
     _add_config_commands(commands)
     add_cache_commands(commands)
+    add_breaker_commands(commands)
     return parser
 
 

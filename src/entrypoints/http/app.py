@@ -16,6 +16,7 @@ from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.images import image
 from entrypoints.http.observability import ObservedRequests
 from entrypoints.http.operations import OPERATIONS_ROUTES, OperationsState
+from entrypoints.http.origin_guards import install_origin_guards
 from entrypoints.http.pages import default_image, index, live, ready, robots
 from entrypoints.lifecycle import Lifecycle
 from entrypoints.settings import Settings
@@ -72,6 +73,7 @@ def make_litestar(container: Container) -> Litestar:
         debug=False,
     )
     follow_reloads(app, container)
+    install_origin_guards(app, container)
     return app
 
 

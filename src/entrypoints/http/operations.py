@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import os
 import platform
 from collections.abc import Mapping
@@ -21,6 +20,7 @@ from application.ports.health import HealthStatus
 from application.ports.metrics import ResourceSample
 from application.resources import ResourceSampler
 from domain.network import is_internal_address
+from entrypoints.http.internal_auth import internal_secret_matches
 from entrypoints.settings import LiveSettings
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -64,8 +64,11 @@ def _operations(request: Request[object, object, State]) -> OperationsState:
 def require_internal_secret(request: Request[object, object, State]) -> None:
     """401 unless `X-Internal-Secret` equals INTERNAL_ADMIN_SECRET (unset: always 401)."""
     secret = _operations(request).live_settings.current.INTERNAL_ADMIN_SECRET
-    offered = request.headers.get(SECRET_HEADER, "")
-    if not secret or not hmac.compare_digest(offered.encode(), secret.encode()):
+    if not secret:
+        raise NotAuthorizedException(
+            "INTERNAL_ADMIN_SECRET is not set on this node: operator routes are closed"
+        )
+    if not internal_secret_matches(secret, request.headers.get(SECRET_HEADER)):
         raise NotAuthorizedException("a valid X-Internal-Secret header is required")
 
 

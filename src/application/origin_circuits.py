@@ -1,0 +1,74 @@
+"""One circuit breaker per origin, on one clock: what the HTTP origin asks before each request."""
+
+from __future__ import annotations
+
+from application.ports.clock import Clock
+from domain.breaker import (
+    BreakerPolicy,
+    BreakerSnapshot,
+    BreakerState,
+    CircuitBreaker,
+    Outcome,
+    Permit,
+)
+
+MAX_ORIGINS = 1024
+
+
+class OriginCircuits:
+    """The breakers of every origin (`host:port`) this process has talked to.
+
+    State is per process: each `media-stream serve` process keeps its own breakers, reported at
+    `/health/circuit-breaker` and reset at `/health/circuit-breaker/reset` of that process.
+    Origins are limited by the host allow-list, and at most `MAX_ORIGINS` breakers are kept
+    (closed ones are dropped first when a new origin would exceed that).
+    """
+
+    def __init__(self, policy: BreakerPolicy, clock: Clock) -> None:
+        self._policy = policy
+        self._clock = clock
+        self._breakers: dict[str, CircuitBreaker] = {}
+
+    @property
+    def policy(self) -> BreakerPolicy:
+        return self._policy
+
+    def acquire(self, origin: str) -> Permit | None:
+        """Leave to send one request to `origin` now, or None while its breaker is open."""
+        return self._breaker(origin).acquire(self._clock.now())
+
+    def record(self, origin: str, permit: Permit, outcome: Outcome) -> None:
+        """Count the outcome of a request that `acquire` let through."""
+        self._breaker(origin).record(permit, outcome, self._clock.now())
+
+    def snapshots(self) -> dict[str, BreakerSnapshot]:
+        """The state of every known origin's breaker, by origin."""
+        now = self._clock.now()
+        return {origin: breaker.snapshot(now) for origin, breaker in sorted(self._breakers.items())}
+
+    def reset(self) -> list[str]:
+        """Close every breaker; answers the origins whose breaker was not closed."""
+        now = self._clock.now()
+        affected = [
+            origin
+            for origin, breaker in sorted(self._breakers.items())
+            if breaker.state(now) is not BreakerState.CLOSED
+        ]
+        for breaker in self._breakers.values():
+            breaker.reset()
+        return affected
+
+    def _breaker(self, origin: str) -> CircuitBreaker:
+        breaker = self._breakers.get(origin)
+        if breaker is None:
+            if len(self._breakers) >= MAX_ORIGINS:
+                self._forget_a_closed_one()
+            breaker = self._breakers[origin] = CircuitBreaker(self._policy)
+        return breaker
+
+    def _forget_a_closed_one(self) -> None:
+        now = self._clock.now()
+        for origin, breaker in self._breakers.items():
+            if breaker.state(now) is BreakerState.CLOSED:
+                del self._breakers[origin]
+                return
