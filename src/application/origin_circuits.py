@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from application.ports.clock import Clock
+from application.ports.metrics import Metrics
 from domain.breaker import (
     BreakerPolicy,
     BreakerSnapshot,
@@ -24,9 +25,10 @@ class OriginCircuits:
     (closed ones are dropped first when a new origin would exceed that).
     """
 
-    def __init__(self, policy: BreakerPolicy, clock: Clock) -> None:
+    def __init__(self, policy: BreakerPolicy, clock: Clock, metrics: Metrics | None = None) -> None:
         self._policy = policy
         self._clock = clock
+        self._metrics = metrics
         self._breakers: dict[str, CircuitBreaker] = {}
 
     @property
@@ -35,11 +37,18 @@ class OriginCircuits:
 
     def acquire(self, origin: str) -> Permit | None:
         """Leave to send one request to `origin` now, or None while its breaker is open."""
-        return self._breaker(origin).acquire(self._clock.now())
+        breaker, now = self._breaker(origin), self._clock.now()
+        before = breaker.state(now)
+        permit = breaker.acquire(now)
+        self._report(origin, before, breaker.state(now))
+        return permit
 
     def record(self, origin: str, permit: Permit, outcome: Outcome) -> None:
         """Count the outcome of a request that `acquire` let through."""
-        self._breaker(origin).record(permit, outcome, self._clock.now())
+        breaker, now = self._breaker(origin), self._clock.now()
+        before = breaker.state(now)
+        breaker.record(permit, outcome, now)
+        self._report(origin, before, breaker.state(now))
 
     def snapshots(self) -> dict[str, BreakerSnapshot]:
         """The state of every known origin's breaker, by origin."""
@@ -56,7 +65,13 @@ class OriginCircuits:
         ]
         for breaker in self._breakers.values():
             breaker.reset()
+        for origin in affected:
+            self._report(origin, BreakerState.OPEN, BreakerState.CLOSED)
         return affected
+
+    def _report(self, origin: str, before: BreakerState, after: BreakerState) -> None:
+        if self._metrics is not None and before is not after:
+            self._metrics.breaker_state(origin=origin, state=after.value)
 
     def _breaker(self, origin: str) -> CircuitBreaker:
         breaker = self._breakers.get(origin)

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, replace
 
 from application.errors import ApplicationError, ProcessingError
 from application.ports.access_counter import AccessCounter
 from application.ports.clock import Clock
-from application.ports.image_processor import ImageProcessor
+from application.ports.image_processor import ImageProcessor, Rendition
+from application.ports.metrics import Metrics
 from application.ports.negative_cache import NegativeCache
 from application.ports.origin_fetcher import Original, OriginFetcher
 from application.shared_flight import SharedFlight
 from application.single_flight import SingleFlight
 from application.tiered_cache import TieredResultCache
+from application.timing import record
 from domain.conditional import is_not_modified
 from domain.errors import InvalidRequest
 from domain.negotiation import AcceptedFormats
@@ -82,6 +85,7 @@ class ServeImage:
         allowed_hosts: HostPolicy,
         fallback_original: bytes,
         shared: SharedCaching,
+        metrics: Metrics | None = None,
     ) -> None:
         self._cache = cache
         self._origin = origin
@@ -93,6 +97,7 @@ class ServeImage:
         self._flights = SingleFlight()
         self._shared = shared
         self._originals: SingleFlight[Original] = SingleFlight()
+        self._metrics = metrics
 
     async def __call__(self, query: ImageQuery) -> ImageAnswer:
         request = query.request
@@ -106,6 +111,8 @@ class ServeImage:
         if cached is not None:
             result, status, reason = cached[0], cached[1], None
         else:
+            if self._metrics is not None and self._flights.is_running(key):
+                self._metrics.coalesced()
             result, status, reason = await self._flights.run(
                 key, lambda: self._produce_once(request.source, spec, key)
             )
@@ -148,10 +155,8 @@ class ServeImage:
         self, source: ImageSource, spec: TransformSpec, key: ResultKey, epoch: int
     ) -> Outcome:
         try:
-            original = await self._originals.run(
-                source.origin_path, lambda: self._origin.fetch(source)
-            )
-            rendition = await self._processor.render(original.data, spec)
+            original = await self._originals.run(source.origin_path, lambda: self._fetch(source))
+            rendition = await self._render(original.data, spec, source.tenant)
         except ApplicationError as exc:
             log.info("fallback for %s: %s (%s)", key, exc.reason, exc)
             if exc.negative_cacheable:
@@ -160,6 +165,40 @@ class ServeImage:
         result = ImageResult.of(rendition.data, rendition.format, self._clock.now())
         await self._cache.put(key, result, epoch=epoch)
         return result, CacheStatus.MISS, None
+
+    async def _fetch(self, source: ImageSource) -> Original:
+        """Fetch the original, timed as the `fetch` phase and counted by outcome."""
+        started = time.perf_counter()
+        try:
+            original = await self._origin.fetch(source)
+        except ApplicationError as exc:
+            self._fetched(exc.reason.value, started, 0)
+            raise
+        self._fetched("success", started, len(original.data))
+        return original
+
+    def _fetched(self, outcome: str, started: float, size: int) -> None:
+        seconds = time.perf_counter() - started
+        record("fetch", seconds)
+        if self._metrics is not None:
+            self._metrics.origin_fetch(outcome=outcome, seconds=seconds, size_bytes=size)
+
+    async def _render(self, original: bytes, spec: TransformSpec, tenant: str) -> Rendition:
+        """Transform, timed as the `transform` phase and counted by format and outcome."""
+        started = time.perf_counter()
+        outcome = "success"
+        try:
+            return await self._processor.render(original, spec)
+        except ApplicationError as exc:
+            outcome = exc.reason.value
+            raise
+        finally:
+            seconds = time.perf_counter() - started
+            record("transform", seconds)
+            if self._metrics is not None:
+                self._metrics.image_processed(
+                    format=spec.format.value, outcome=outcome, seconds=seconds, tenant=tenant
+                )
 
 
 class FallbackRenderer:

@@ -33,6 +33,10 @@ class SingleFlight(Generic[T]):
         finally:
             del self._running[key]
 
+    def is_running(self, key: Hashable) -> bool:
+        """True while work for `key` is in flight (a caller now would join it)."""
+        return key in self._running
+
     @property
     def in_flight(self) -> int:
         return len(self._running)

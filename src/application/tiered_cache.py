@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from application.errors import CacheUnavailable
+from application.ports.metrics import Metrics
 from application.ports.result_cache import ResultCache
+from application.timing import record
 from domain.request import ResultKey
 from domain.result import CacheStatus, ImageResult
 
@@ -39,8 +42,9 @@ class TieredResultCache:
     flush is never undone by work that was in flight.
     """
 
-    def __init__(self, layers: Sequence[ResultCache]) -> None:
+    def __init__(self, layers: Sequence[ResultCache], metrics: Metrics | None = None) -> None:
         self._layers = list(layers)
+        self._metrics = metrics
         self._names = [layer_name(layer) for layer in self._layers]
         self._hits = dict.fromkeys(self._names, 0)
         self._misses = dict.fromkeys(self._names, 0)
@@ -57,7 +61,10 @@ class TieredResultCache:
         """The result and the layer that held it; `counted=False` for a re-check."""
         epoch = self.epoch(key.tenant)
         for depth, layer in enumerate(self._layers):
+            started = time.perf_counter()
             result = await layer.get(key)
+            outcome = "hit" if result else "miss"
+            self._observe(self._names[depth], "get", outcome, started, counted=counted)
             if counted:
                 counts = self._misses if result is None else self._hits
                 counts[self._names[depth]] += 1
@@ -71,7 +78,23 @@ class TieredResultCache:
         if epoch is not None and epoch != self.epoch(key.tenant):
             log.info("not storing %s: its tenant was flushed while it was made", key)
             return
-        await asyncio.gather(*(layer.put(key, result) for layer in self._layers))
+        await asyncio.gather(*(self._timed_put(layer, key, result) for layer in self._layers))
+
+    async def _timed_put(self, layer: ResultCache, key: ResultKey, result: ImageResult) -> None:
+        started = time.perf_counter()
+        await layer.put(key, result)
+        self._observe(layer_name(layer), "set", "success", started)
+
+    def _observe(
+        self, layer: str, operation: str, outcome: str, started: float, *, counted: bool = True
+    ) -> None:
+        """Time the call as the `cache` phase; count it unless it is a coalescing re-check."""
+        seconds = time.perf_counter() - started
+        record("cache", seconds)
+        if self._metrics is not None and counted:
+            self._metrics.cache_operation(
+                layer=layer, operation=operation, outcome=outcome, seconds=seconds
+            )
 
     def epoch(self, tenant: str) -> int:
         """How many times `tenant` was flushed through this cache."""

@@ -49,6 +49,7 @@ from adapters.redis import (
 )
 from adapters.redis.health import RedisIndicator
 from adapters.system import ProcfsProcessStats, StatvfsDiskSpace, WritableDirectoryIndicator
+from application.breaker_health import OriginBreakerIndicator
 from application.cache_health import CacheLayersIndicator
 from application.flush_tenant import FlushTenant, ForgetFlushedTenants
 from application.health import CheckHealth
@@ -221,6 +222,12 @@ class Core(containers.DeclarativeContainer):
         thread_name_prefix="pillow",
     )
 
+    # What the service records for dashboards (ADR 11); every layer reports into it.
+    metrics = providers.Singleton(
+        PrometheusMetrics,
+        multiprocess_directory=providers.Callable(os.environ.get, "PROMETHEUS_MULTIPROC_DIR"),
+    )
+
     # The shared Redis client (None without Redis); rate limiting uses it too.
     redis = providers.Singleton(make_redis, settings)
     # Origin guards: state shared by the HTTP origin and the /health/* routes, per process.
@@ -230,7 +237,10 @@ class Core(containers.DeclarativeContainer):
     )
     origin_hosts = providers.Singleton(make_origin_hosts, live_settings, tenant_domains)
     circuits = providers.Singleton(
-        lambda settings, clock: OriginCircuits(breaker_policy(settings), clock), settings, clock
+        lambda settings, clock, metrics: OriginCircuits(breaker_policy(settings), clock, metrics),
+        settings,
+        clock,
+        metrics,
     )
 
 
@@ -299,7 +309,9 @@ class Adapters(containers.DeclarativeContainer):
     )
     disk_cache = providers.Singleton(DiskResultCache, core.settings.provided.CACHE_FILE_DIRECTORY)
     result_cache = providers.Singleton(
-        TieredResultCache, providers.Callable(present, memory_cache, redis_cache, disk_cache)
+        TieredResultCache,
+        providers.Callable(present, memory_cache, redis_cache, disk_cache),
+        core.metrics,
     )
 
 
@@ -324,6 +336,7 @@ class UseCases(containers.DeclarativeContainer):
             missing_seconds=core.settings.provided.CACHE_IMAGE_NEGATIVE_TTL,
             access=adapters.access_counter,
         ),
+        metrics=core.metrics,
     )
 
     # Origin guards: keeps the tenants' domains current (None when no list is configured).
@@ -411,24 +424,20 @@ class Operations(containers.DeclarativeContainer):
     adapters = providers.DependenciesContainer()
     use_cases = providers.DependenciesContainer()
     lifecycle = providers.Singleton(Lifecycle)
-    metrics = providers.Singleton(
-        PrometheusMetrics,
-        multiprocess_directory=providers.Callable(os.environ.get, "PROMETHEUS_MULTIPROC_DIR"),
-    )
     disk_space = providers.Singleton(StatvfsDiskSpace)
     process_stats = providers.Singleton(ProcfsProcessStats)
     performance_watch = providers.Singleton(
         PerformanceWatch,
         limits=providers.Callable(performance_limits, core.live_settings),
         clock=core.clock,
-        metrics=metrics,
+        metrics=core.metrics,
     )
     resource_sampler = providers.Singleton(
         ResourceSampler,
         process=process_stats,
         disk=disk_space,
         directory=core.settings.provided.CACHE_FILE_DIRECTORY,
-        metrics=metrics,
+        metrics=core.metrics,
     )
     monitoring = providers.Singleton(
         Monitoring,
@@ -460,6 +469,7 @@ class Operations(containers.DeclarativeContainer):
         providers.Singleton(make_origin_indicator, core.settings, use_cases.allowed_hosts),
         providers.Singleton(PerformanceIndicator, performance_watch),
         providers.Singleton(CacheLayersIndicator, adapters.result_cache),
+        providers.Singleton(OriginBreakerIndicator, core.circuits),
         providers.Singleton(
             RedisIndicator,
             providers.Selector(
@@ -503,7 +513,7 @@ async def close_container(container: Container) -> None:
     await container.adapters.origin().close()
     await container.adapters.processor().close()
     container.core.image_pool().shutdown(wait=False, cancel_futures=True)
-    metrics = container.operations.metrics()
+    metrics = container.core.metrics()
     if isinstance(metrics, PrometheusMetrics):
         metrics.close()
     # The shared cache: unsent access counts go out before the Redis client closes.

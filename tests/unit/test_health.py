@@ -246,7 +246,7 @@ def container(disk: FixedDiskSpace, tmp_path: Path) -> Iterator[Container]:
     container = build_container(settings)
     with (
         container.operations.disk_space.override(providers.Object(disk)),
-        container.operations.metrics.override(providers.Object(MemoryMetrics())),
+        container.core.metrics.override(providers.Object(MemoryMetrics())),
     ):
         yield container
 
@@ -268,6 +268,7 @@ def test_health_answers_every_indicator_with_200_while_all_are_up(container: Con
         "performance",
         "cache",
         "redis",
+        "breaker",
     }
     assert body["checks"]["disk"]["details"]["freeBytes"] == 50 * GIB
     assert response.headers["cache-control"] == "no-store"

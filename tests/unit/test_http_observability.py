@@ -52,7 +52,7 @@ def container(metrics: MemoryMetrics, tmp_path: Path) -> Iterator[Container]:
     origin = MemoryOriginFetcher({"media/acme/uploads/a.jpg": images.jpeg(160, 120)})
     with (
         container.adapters.origin.override(providers.Object(origin)),
-        container.operations.metrics.override(providers.Object(metrics)),
+        container.core.metrics.override(providers.Object(metrics)),
     ):
         yield container
 
@@ -105,8 +105,10 @@ def test_answers_carry_server_timing_and_the_correlation_id(container: Container
 
     assert response.headers["x-correlation-id"] == "trace-me"
     timing = response.headers["server-timing"]
-    assert timing.startswith("total;dur=")
-    assert float(timing.removeprefix("total;dur=")) > 0
+    phases = [entry.split(";")[0] for entry in timing.split(", ")]
+    assert phases[-1] == "total"
+    assert {"cache", "fetch", "transform"} <= set(phases)  # a miss: looked up, fetched, made
+    assert float(timing.rsplit("total;dur=", 1)[1]) > 0
 
 
 def test_one_access_line_per_request_with_route_status_duration_and_id(
@@ -301,3 +303,33 @@ def test_a_reloaded_allow_list_applies_to_the_next_request(
     assert reloaded.json()["applied"] == ["VALIDATION_ALLOWED_DOMAINS"]
     assert served.status_code == 200
     assert origin.requests == ["media/acme/uploads/a.jpg"]
+
+
+def test_cache_origin_and_transform_series_follow_real_requests(
+    container: Container, metrics: MemoryMetrics
+) -> None:
+    with TestClient(app=make_app(container)) as client:
+        client.get(URL)  # miss: memory and disk miss, one fetch, one transform, two stores
+        client.get(URL)  # memory hit
+        client.get(URL.replace("a.jpg", "gone.jpg"))  # origin 404
+
+    def cache(layer: str, operation: str, outcome: str) -> float:
+        return metrics.value(
+            "mediastream_cache_operations_total", layer=layer, operation=operation, outcome=outcome
+        )
+
+    assert cache("memory", "get", "miss") == 2
+    assert cache("memory", "get", "hit") == 1
+    assert cache("disk", "get", "miss") == 2
+    assert cache("memory", "set", "success") == 1
+    assert cache("disk", "set", "success") == 1
+    assert metrics.value("mediastream_cache_hit_ratio", layer="memory") == pytest.approx(1 / 3)
+    assert metrics.value("mediastream_origin_fetch_total", outcome="success") == 1
+    assert metrics.value("mediastream_origin_fetch_total", outcome="origin-not-found") == 1
+    assert metrics.total("mediastream_origin_fetch_bytes_total") == len(images.jpeg(160, 120))
+    assert (
+        metrics.value(
+            "mediastream_image_processing_total", format="jpeg", outcome="success", tenant="acme"
+        )
+        == 1
+    )

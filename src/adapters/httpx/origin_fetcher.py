@@ -29,6 +29,7 @@ import httpx
 from adapters.httpx.body import read_original
 from adapters.httpx.guarded_network import AddressRefused, GuardedNetworkBackend, GuardedTransport
 from adapters.httpx.resolver import SystemHostResolver
+from application.correlation import current_correlation_id
 from application.errors import (
     CircuitOpen,
     OriginError,
@@ -222,7 +223,7 @@ class HttpxOriginFetcher(OriginFetcher):
 
     async def _attempt(self, url: httpx.URL) -> Original | httpx.URL:
         try:
-            async with self._client.stream("GET", url) as response:
+            async with self._client.stream("GET", url, headers=_traced()) as response:
                 return await self._answer(response, url)
         except AddressRefused as exc:
             raise _failed(OriginRefused(str(exc)), exc, Outcome.NEUTRAL) from exc
@@ -344,3 +345,9 @@ def _origin_of(url: httpx.URL) -> str:
     """The breaker's key: `host:port`, so two services on one host fail apart."""
     host = f"[{url.host}]" if ":" in url.host else url.host
     return f"{host}:{url.port or _DEFAULT_PORTS.get(url.scheme, 0)}"
+
+
+def _traced() -> dict[str, str]:
+    """The request's correlation ID for the origin's logs, when there is one."""
+    correlation = current_correlation_id()
+    return {"X-Correlation-ID": correlation} if correlation else {}

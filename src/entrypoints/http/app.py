@@ -82,7 +82,7 @@ def make_app(container: Container) -> ASGIApp:
     live = container.core.live_settings()
     observed = ObservedRequests(
         make_litestar(container),
-        metrics=container.operations.metrics(),
+        metrics=container.core.metrics(),
         lifecycle=container.operations.lifecycle(),
         watch=container.operations.performance_watch(),
         slow_threshold_ms=lambda: live.current.SLOW_REQUEST_THRESHOLD_MS,
@@ -100,7 +100,7 @@ def operations_state(container: Container) -> OperationsState:
         live_settings=container.core.live_settings(),
         watch=container.operations.performance_watch(),
         sampler=container.operations.resource_sampler(),
-        metrics=container.operations.metrics(),
+        metrics=container.core.metrics(),
     )
 
 
