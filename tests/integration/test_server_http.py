@@ -274,3 +274,14 @@ def test_a_restarted_node_answers_from_disk(origin: LoopbackOrigin, tmp_path: Pa
     assert replayed.content == produced.content
     assert replayed.headers["etag"] == produced.headers["etag"]
     assert fetches(origin, "/media/acme/uploads/products/foo.jpg") == asked
+
+
+def test_the_origin_sees_the_request_correlation_id(
+    server: RunningServer, origin: LoopbackOrigin
+) -> None:
+    url = f"{PREFIX}/products/foo.jpg/33/22/fill/center/transparent/0/70.png"
+
+    get(server, url, **{"X-Correlation-ID": "trace-origin-1"})
+
+    seen = [r for r in origin.requests if r.path == "/media/acme/uploads/products/foo.jpg"]
+    assert seen[-1].headers.get("x-correlation-id") == "trace-origin-1"
