@@ -12,6 +12,7 @@ from dependency_injector import providers
 from litestar.testing import TestClient
 
 from adapters.memory import MemoryTenantDomainSource
+from adapters.memory.metrics import MemoryMetrics
 from application.origin_circuits import OriginCircuits
 from domain.breaker import Outcome
 from entrypoints.container import Container, build_container
@@ -198,3 +199,24 @@ def wait_for(client: TestClient[Any], ready: Any, timeout: float = 5.0) -> dict[
 )
 def test_internal_secret_matches(configured: str, offered: str | None, matches: bool) -> None:
     assert internal_secret_matches(configured, offered) is matches
+
+
+def test_an_open_breaker_makes_health_503_naming_it_and_is_counted(
+    container: Container, tmp_path: Path
+) -> None:
+    metrics = MemoryMetrics()
+    with container.core.metrics.override(providers.Object(metrics)):
+        circuits = container.core.circuits()
+        with TestClient(app=make_litestar(container)) as client:
+            trip(circuits)
+            health = client.get("/health")
+            ready = client.get("/health/ready")
+
+    assert health.status_code == 503
+    assert health.json()["checks"]["breaker"] == {"status": "down", "details": {ORIGIN: "open"}}
+    assert ready.status_code == 200
+    assert metrics.value("mediastream_circuit_breaker_state", origin=ORIGIN) == 2
+    assert (
+        metrics.value("mediastream_circuit_breaker_transitions_total", origin=ORIGIN, state="open")
+        == 1
+    )
