@@ -9,13 +9,13 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from dependency_injector import containers, providers
+
 from adapters.disk import DiskResultCache
 from adapters.httpx import HttpxOriginFetcher
 from adapters.localdir import LocalDirectoryOriginFetcher
 from adapters.memory import MemoryResultCache, SystemClock
 from adapters.pillow import PillowImageProcessor
-from dependency_injector import containers, providers
-
 from application.ports.origin_fetcher import OriginFetcher
 from application.serve_image import ServeImage
 from application.tiered_cache import TieredResultCache
