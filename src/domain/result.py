@@ -30,6 +30,7 @@ class FallbackReason(StrEnum):
     DECODE_FAILED = "decode-failed"
     DECOMPRESSION_BOMB = "decompression-bomb"
     OUTPUT_TOO_LARGE = "output-too-large"
+    PROCESSING_TIMEOUT = "processing-timeout"
 
 
 @dataclass(frozen=True, slots=True)

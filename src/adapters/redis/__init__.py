@@ -1,0 +1,1 @@
+"""Redis adapters: state shared by every node of the service."""

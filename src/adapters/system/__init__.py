@@ -1,0 +1,1 @@
+"""Adapters that read the operating system and the running process."""
