@@ -10,16 +10,28 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from dependency_injector import containers, providers
+from redis.asyncio import Redis
 
 from adapters.disk import DiskResultCache
 from adapters.httpx import HttpxOriginFetcher
 from adapters.localdir import LocalDirectoryOriginFetcher
 from adapters.memory import MemoryResultCache, SystemClock
+from adapters.memory.rate_limiter import MemoryRateLimiter
 from adapters.pillow import PillowImageProcessor
+from adapters.redis.rate_limiter import RedisRateLimiter
+from adapters.system.load_gauge import SystemLoadGauge
+from application.admit_request import AdmitRequest
+from application.failover_rate_limiter import FailoverRateLimiter
+from application.ports.clock import Clock
+from application.ports.image_processor import ImageProcessor
 from application.ports.origin_fetcher import OriginFetcher
+from application.ports.rate_limiter import RateLimiter
+from application.render_gate import RenderGate
 from application.serve_image import ServeImage
 from application.tiered_cache import TieredResultCache
+from domain.clients import TrustedProxies
 from domain.policy import HostAllowList
+from domain.rate_limit import RateLimitPolicy
 from entrypoints.settings import Settings
 
 STATIC_DIRECTORY = Path(__file__).resolve().parent / "http" / "static"
@@ -41,6 +53,51 @@ def make_origin(settings: Settings) -> OriginFetcher:
     )
 
 
+def make_redis(settings: Settings) -> Redis | None:
+    """The one Redis client of the process for `REDIS_URL`; None when it is empty (no Redis).
+
+    Creating it connects to nothing: connections are made on first use.
+    """
+    if not settings.REDIS_URL:
+        return None
+    return Redis.from_url(
+        settings.REDIS_URL,
+        socket_connect_timeout=1.0,
+        socket_timeout=1.0,
+        health_check_interval=30,
+    )
+
+
+def make_render_gate(processor: ImageProcessor, settings: Settings) -> RenderGate:
+    """The processor behind a bounded queue and the processing time budget."""
+    return RenderGate(
+        processor,
+        workers=settings.IMAGE_WORKER_THREADS,
+        queue_max=settings.IMAGE_QUEUE_MAX,
+        budget=settings.IMAGE_PROCESSING_TIMEOUT / 1000,
+    )
+
+
+def make_rate_limiter(settings: Settings, redis: Redis | None, clock: Clock) -> RateLimiter:
+    """Counters in Redis (shared by every node) with an in-process fallback, or in-process
+    only when there is no Redis."""
+    local = MemoryRateLimiter(clock)
+    if redis is None:
+        return local
+    shared = RedisRateLimiter(redis, clock, prefix=settings.RATE_LIMIT_KEY_PREFIX)
+    return FailoverRateLimiter(shared, local, clock)
+
+
+def make_rate_limit_policy(settings: Settings) -> RateLimitPolicy:
+    """The `RATE_LIMIT_*` settings as the domain's policy."""
+    return RateLimitPolicy(
+        window_ms=settings.RATE_LIMIT_WINDOW_MS,
+        max_requests=settings.RATE_LIMIT_MAX_REQUESTS,
+        image_max_requests=settings.RATE_LIMIT_IMAGE_MAX_REQUESTS,
+        strategy=settings.RATE_LIMIT_STRATEGY,
+    )
+
+
 class Core(containers.DeclarativeContainer):
     """Settings and the process-wide resources built from them."""
 
@@ -51,6 +108,7 @@ class Core(containers.DeclarativeContainer):
         max_workers=settings.provided.IMAGE_WORKER_THREADS,
         thread_name_prefix="pillow",
     )
+    redis = providers.Singleton(make_redis, settings)
 
 
 class Adapters(containers.DeclarativeContainer):
@@ -63,6 +121,10 @@ class Adapters(containers.DeclarativeContainer):
         core.image_pool,
         max_source_pixels=core.settings.provided.MAX_SOURCE_PIXELS,
         max_frames=core.settings.provided.MAX_ANIMATION_FRAMES,
+        max_animation_pixels=core.settings.provided.MAX_ANIMATION_PIXELS,
+        max_render_seconds=providers.Callable(
+            lambda settings: settings.IMAGE_PROCESSING_TIMEOUT / 1000, core.settings
+        ),
     )
     memory_cache = providers.Singleton(
         MemoryResultCache,
@@ -71,6 +133,11 @@ class Adapters(containers.DeclarativeContainer):
     )
     disk_cache = providers.Singleton(DiskResultCache, core.settings.provided.CACHE_FILE_DIRECTORY)
     result_cache = providers.Singleton(TieredResultCache, providers.List(memory_cache, disk_cache))
+
+    # abuse protection: the processor behind the render queue, rate-limit counters, load
+    render_gate = providers.Singleton(make_render_gate, processor, core.settings)
+    rate_limiter = providers.Singleton(make_rate_limiter, core.settings, core.redis, core.clock)
+    load_gauge = providers.Singleton(SystemLoadGauge, render_gate.provided.queue_fill)
 
 
 class UseCases(containers.DeclarativeContainer):
@@ -85,10 +152,23 @@ class UseCases(containers.DeclarativeContainer):
         ServeImage,
         cache=adapters.result_cache,
         origin=adapters.origin,
-        processor=adapters.processor,
+        processor=adapters.render_gate,
         clock=core.clock,
         allowed_hosts=allowed_hosts,
         fallback_original=providers.Callable(FALLBACK_IMAGE.read_bytes),
+    )
+
+    # abuse protection: rate limits that tighten under load
+    admit_request = providers.Singleton(
+        lambda settings, limiter, gauge: AdmitRequest(
+            policy=make_rate_limit_policy(settings),
+            limiter=limiter,
+            gauge=gauge,
+            proxies=TrustedProxies.parse(settings.TRUSTED_PROXIES),
+        ),
+        core.settings,
+        adapters.rate_limiter,
+        adapters.load_gauge,
     )
 
 
@@ -112,3 +192,8 @@ async def close_container(container: Container) -> None:
     await container.adapters.origin().close()
     await container.adapters.processor().close()
     container.core.image_pool().shutdown(wait=False, cancel_futures=True)
+    # abuse protection: the limiter's counters and the load probe, then the shared client
+    await container.use_cases.admit_request().close()
+    redis = container.core.redis()
+    if redis is not None:
+        await redis.aclose()

@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from domain.clients import TrustedProxies
+from domain.rate_limit import WindowStrategy
+
 SAMPLES_DIRECTORY = Path(__file__).resolve().parent / "samples"
 ONE_YEAR = 31_104_000
 
@@ -50,6 +53,21 @@ class Settings(BaseSettings):
     MAX_ANIMATION_FRAMES: int = Field(default=500, ge=1)
     IMAGE_WORKER_THREADS: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256)
 
+    # hostile input, abuse and backpressure
+    MAX_ANIMATION_PIXELS: int = Field(default=100_000_000, ge=1)
+    IMAGE_PROCESSING_TIMEOUT: int = Field(default=20_000, ge=10, description="milliseconds")
+    IMAGE_QUEUE_MAX: int = Field(default=32, ge=0, le=10_000)
+    RATE_LIMIT_ENABLED: bool = True
+    RATE_LIMIT_WINDOW_MS: int = Field(default=60_000, ge=100, le=86_400_000)
+    RATE_LIMIT_MAX_REQUESTS: int = Field(default=600, ge=1)
+    RATE_LIMIT_IMAGE_MAX_REQUESTS: int = Field(default=3_000, ge=1)
+    RATE_LIMIT_STRATEGY: WindowStrategy = WindowStrategy.SLIDING
+    RATE_LIMIT_KEY_PREFIX: str = Field(default="media-stream:ratelimit:", max_length=200)
+    TRUSTED_PROXIES: Annotated[tuple[str, ...], NoDecode] = ()
+    CORS_ORIGIN: Annotated[tuple[str, ...], NoDecode] = ("*",)
+    CORS_METHODS: Annotated[tuple[str, ...], NoDecode] = ("GET", "HEAD", "OPTIONS")
+    CORS_MAX_AGE: int = Field(default=86_400, ge=0, le=604_800)
+
     @field_validator("VALIDATION_ALLOWED_DOMAINS", mode="before")
     @classmethod
     def _split_domains(cls, value: object) -> object:
@@ -75,6 +93,38 @@ class Settings(BaseSettings):
             return value.rstrip("/")
         raise ValueError("must be an http(s):// URL with a host or a file:// directory URL")
 
+    @field_validator("TRUSTED_PROXIES", mode="before")
+    @classmethod
+    def _proxy_networks(cls, value: object) -> object:
+        entries = _comma_list(value)
+        if isinstance(entries, tuple):
+            TrustedProxies.parse(entries)  # raises ValueError naming the bad entry
+        return entries
+
+    @field_validator("CORS_ORIGIN", mode="before")
+    @classmethod
+    def _cors_origins(cls, value: object) -> object:
+        entries = _comma_list(value)
+        if isinstance(entries, tuple):
+            for entry in entries:
+                parts = urlsplit(entry)
+                is_origin = parts.scheme in {"http", "https"} and parts.netloc
+                if entry != "*" and not (is_origin and parts.path in {"", "/"}):
+                    raise ValueError(f"{entry!r} is neither '*' nor an origin (scheme://host)")
+            return tuple(entry.rstrip("/") for entry in entries)
+        return entries
+
+    @field_validator("CORS_METHODS", mode="before")
+    @classmethod
+    def _cors_methods(cls, value: object) -> object:
+        entries = _comma_list(value)
+        if isinstance(entries, tuple):
+            entries = tuple(entry.upper() for entry in entries)
+            unknown = set(entries) - _HTTP_METHODS
+            if unknown:
+                raise ValueError(f"unknown HTTP methods: {', '.join(sorted(unknown))}")
+        return entries
+
     @property
     def backend_directory(self) -> Path | None:
         """The local directory originals are read from, when BACKEND_URL is a file:// URL."""
@@ -92,6 +142,18 @@ class Settings(BaseSettings):
         if self.VALIDATION_ALLOWED_DOMAINS:
             return self.VALIDATION_ALLOWED_DOMAINS
         return (self.backend_host,) if self.backend_host else ()
+
+
+_HTTP_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"})
+
+
+def _comma_list(value: object) -> object:
+    """A comma-separated environment value as a tuple of its non-empty, trimmed parts."""
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    if isinstance(value, list | tuple):
+        return tuple(str(part).strip() for part in value if str(part).strip())
+    return value
 
 
 def load_settings(**overrides: object) -> Settings:

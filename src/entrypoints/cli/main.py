@@ -54,6 +54,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         lifespan="on",
         server_header=False,
         access_log=settings.LOG_LEVEL in {"debug", "trace"},
+        # X-Forwarded-For is read by the rate limits, from TRUSTED_PROXIES only
+        proxy_headers=False,
     )
     uvicorn.Server(config).run()
     return 0

@@ -15,6 +15,7 @@ from entrypoints.http.correlation import CorrelationIds
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.images import image
 from entrypoints.http.pages import default_image, index, live, ready, robots
+from entrypoints.http.protection import protected
 
 log = logging.getLogger(__name__)
 
@@ -60,4 +61,4 @@ def make_litestar(container: Container) -> Litestar:
 
 def make_app(container: Container) -> ASGIApp:
     """The ASGI application the server runs: Litestar wrapped with correlation IDs."""
-    return CorrelationIds(make_litestar(container))
+    return CorrelationIds(protected(make_litestar(container), container))
