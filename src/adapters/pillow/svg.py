@@ -124,7 +124,9 @@ _CSS_FORBIDDEN = (
     "behavior",
     "image-set",
 )
-_LENGTH = re.compile(r"\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(px|pt|pc|mm|cm|in)?\s*")
+# unambiguous on purpose: `[0-9]*\.?[0-9]+` backtracks quadratically on a long digit run
+_LENGTH = re.compile(r"((?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)\s*(px|pt|pc|mm|cm|in)?")
+_MAX_LENGTH_TEXT = 64
 _UNIT_PX = {
     None: 1.0,
     "px": 1.0,
@@ -413,7 +415,8 @@ def _whole_pixels(length: float) -> int:
 
 def _length(text: str | None) -> float | None:
     """A length in CSS pixels; None for a missing, relative (%, em) or zero length."""
-    match = _LENGTH.fullmatch(text or "")
+    text = (text or "").strip()
+    match = _LENGTH.fullmatch(text) if len(text) <= _MAX_LENGTH_TEXT else None
     if match is None:
         return None
     value = float(match.group(1)) * _UNIT_PX[match.group(2)]
