@@ -125,7 +125,9 @@ _CSS_FORBIDDEN = (
     "image-set",
 )
 # unambiguous on purpose: `[0-9]*\.?[0-9]+` backtracks quadratically on a long digit run
-_LENGTH = re.compile(r"((?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)\s*(px|pt|pc|mm|cm|in)?")
+_LENGTH = re.compile(
+    r"((?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)\s*(px|pt|pc|mm|cm|in)?"
+)
 _MAX_LENGTH_TEXT = 64
 _UNIT_PX = {
     None: 1.0,
