@@ -191,9 +191,25 @@ def _corrupt_bytes(data: bytes, start: float, span: int = 64) -> bytes:
     return data[:at] + bytes((byte ^ 0x5A) for byte in data[at : at + span]) + data[at + span :]
 
 
-def _jpeg_without_huffman_tables(data: bytes) -> bytes:
-    """Every DHT segment renamed to an unknown APP segment: the scans cannot be decoded."""
-    return data.replace(b"\xff\xc4", b"\xff\xef")
+def _jpeg_bad_scan_table(data: bytes) -> bytes:
+    """The first scan names a Huffman table that does not exist."""
+    broken = bytearray(data)
+    broken[broken.find(b"\xff\xda") + 6] = 0x77
+    return bytes(broken)
+
+
+def _jpeg_without_components(data: bytes) -> bytes:
+    """A frame header (SOF) with no colour components."""
+    broken = bytearray(data)
+    broken[broken.find(b"\xff\xc0") + 9] = 0
+    return bytes(broken)
+
+
+def _webp_bad_start_code(data: bytes) -> bytes:
+    """The VP8 key frame's start code broken: no decoder accepts the frame."""
+    broken = bytearray(data)
+    broken[broken.find(b"\x9d\x01\x2a")] = 0
+    return bytes(broken)
 
 
 def _svg(body: str, extra: str = "") -> bytes:
@@ -238,7 +254,9 @@ def _bombs() -> list[Specimen]:
         Specimen("bomb-100k-square.png", png_bomb(), bomb),
         Specimen("bomb-just-over-limit.png", png_bomb(8000, 7000), bomb),
         Specimen("bomb-screen.gif", gif_header(65535, 65535, 1), bomb),
-        Specimen("bomb-frame-past-screen.gif", gif_header(1, 1, 1, frame_size=(65535, 65535)), bomb),
+        Specimen(
+            "bomb-frame-past-screen.gif", gif_header(1, 1, 1, frame_size=(65535, 65535)), bomb
+        ),
         Specimen("bomb-100000-frames.gif", gif_header(1, 1, 100_000), bomb),
         Specimen("bomb-animation-pixels.gif", gif_header(2000, 1000, 60), bomb),
         Specimen("bomb-canvas.webp", webp_header(16383, 16383), bomb),
@@ -273,8 +291,9 @@ def _broken() -> list[Specimen]:
         Specimen("truncated.svg", truncated(_svg('<circle r="10"/>')), failed),
         Specimen("corrupt-crc.png", _corrupt_png_crc(png()), failed),
         Specimen("corrupt-stream.png", _corrupt_png_stream(png()), failed),
-        Specimen("corrupt-tables.jpg", _jpeg_without_huffman_tables(small_jpeg()), failed),
-        Specimen("corrupt-body.webp", _corrupt_bytes(webp(), 0.3), failed),
+        Specimen("corrupt-scan-table.jpg", _jpeg_bad_scan_table(small_jpeg()), failed),
+        Specimen("corrupt-components.jpg", _jpeg_without_components(small_jpeg()), failed),
+        Specimen("corrupt-start-code.webp", _webp_bad_start_code(webp()), failed),
         Specimen("corrupt-body.avif", _corrupt_bytes(avif(), 0.5, span=200), failed),
         Specimen("corrupt-lzw.gif", _corrupt_bytes(gif(), 0.5, span=128), failed),
         Specimen("corrupt-markup.svg", _svg('<rect width="1"></circle>'), failed),
@@ -285,8 +304,8 @@ def _broken() -> list[Specimen]:
 def _polyglots() -> list[Specimen]:
     refused = "not-an-image"
     html = b"<!doctype html><html><body><script>alert(document.domain)</script></body></html>"
-    comment_script = small_jpeg()[:2] + b"\xff\xfe\x00\x30<script>alert(1)</script>     " + (
-        small_jpeg()[2:]
+    comment_script = (
+        small_jpeg()[:2] + b"\xff\xfe\x00\x30<script>alert(1)</script>     " + (small_jpeg()[2:])
     )
     text_html = png()[:33] + _png_chunk(b"tEXt", b"Comment\x00" + html) + png()[33:]
     return [
@@ -305,7 +324,9 @@ def _not_images() -> list[Specimen]:
         Specimen("zero-bytes.jpg", b"", refused),
         Specimen("one-byte.png", b"\x89", refused),
         Specimen("archive.zip.png", zip_archive(), refused),
-        Specimen("page.html.jpg", b"<!doctype html><html><script>alert(1)</script></html>", refused),
+        Specimen(
+            "page.html.jpg", b"<!doctype html><html><script>alert(1)</script></html>", refused
+        ),
         Specimen("script.php.gif", b"<?php system($_GET['c']); ?>", refused),
         Specimen("json.png", b'{"image": "no"}', refused),
         Specimen("xhtml.svg", b'<html xmlns="http://www.w3.org/1999/xhtml"><svg/></html>', refused),
@@ -348,8 +369,12 @@ _FILTER_BOMB = (
 
 def _active_svgs() -> list[Specimen]:
     payloads = {
-        "script.svg": ('<script>alert(document.cookie)</script>', "", ("script", "alert")),
-        "onload.svg": ('<circle r="5" onclick="steal()"/>', 'onload="alert(1)"', ("onload", "onclick")),
+        "script.svg": ("<script>alert(document.cookie)</script>", "", ("script", "alert")),
+        "onload.svg": (
+            '<circle r="5" onclick="steal()"/>',
+            'onload="alert(1)"',
+            ("onload", "onclick"),
+        ),
         "foreign-object.svg": (
             '<foreignObject width="50" height="50"><iframe xmlns="http://www.w3.org/1999/xhtml"'
             ' src="https://evil.example/"/></foreignObject>',
@@ -371,12 +396,16 @@ def _active_svgs() -> list[Specimen]:
             ("evil.example",),
         ),
         "css-url.svg": (
-            '<style>rect { fill: url(https://evil.example/p) }</style>'
+            "<style>rect { fill: url(https://evil.example/p) }</style>"
             '<rect width="9" height="9" style="background:url(https://evil.example/q)"/>',
             "",
             ("evil.example",),
         ),
-        "css-import.svg": ("<style>@import 'https://evil.example/x.css';</style>", "", ("@import",)),
+        "css-import.svg": (
+            "<style>@import 'https://evil.example/x.css';</style>",
+            "",
+            ("@import",),
+        ),
         "javascript-link.svg": (
             '<a href="javascript:alert(1)"><text y="20">x</text></a>',
             "",

@@ -12,8 +12,13 @@ from adapters.pillow.geometry import Size
 from adapters.pillow.guards import SourceLimits, decoding
 from adapters.pillow.picture import DEFAULT_FRAME_MS, Frame
 from adapters.pillow.sniff import SourceFormat
-from adapters.pillow.structure import gif_frame_count, jpeg_scan_count, polyglot_marker
-from application.errors import DecompressionBomb, NotAnImage
+from adapters.pillow.structure import (
+    gif_frame_count,
+    jpeg_scan_count,
+    png_damaged_chunk,
+    polyglot_marker,
+)
+from application.errors import DecodeFailed, DecompressionBomb, NotAnImage
 
 # As Image.thumbnail does: let the decoder shrink (JPEG DCT scaling) only down to twice the
 # target, so the final resample still has pixels to average and stays sharp.
@@ -118,12 +123,17 @@ class RasterPicture:
 
 
 def check_structure(data: bytes, kind: SourceFormat) -> None:
-    """Refuse, before any decoder sees them, polyglots and JPEGs with too many scans."""
+    """Refuse, before any decoder sees them, polyglots, JPEGs with too many scans and PNGs
+    with damaged chunks."""
     marker = polyglot_marker(data, kind)
     if marker is not None:
         raise NotAnImage(f"the {kind.value} is a polyglot: {marker}")
     if kind is SourceFormat.JPEG and jpeg_scan_count(data) > MAX_JPEG_SCANS:
         raise DecompressionBomb(f"the JPEG has more than {MAX_JPEG_SCANS} scans")
+    if kind is SourceFormat.PNG:
+        damaged = png_damaged_chunk(data)
+        if damaged is not None:
+            raise DecodeFailed(f"the PNG's {damaged} chunk fails its checksum")
 
 
 def _frame_count(header: Image.Image, data: bytes, kind: SourceFormat, limits: SourceLimits) -> int:

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import re
 import struct
+import zlib
+from collections.abc import Iterator
 
 from adapters.pillow.sniff import SourceFormat
 
 _GIF_BLOCK = re.compile(rb"[\x21\x2c\x3b]")
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_CRITICAL = frozenset({b"IHDR", b"PLTE", b"IDAT", b"IEND"})
 _JPEG_SOS = b"\xff\xda"
 _ZIP_END = b"PK\x05\x06"  # end of central directory record: a ZIP reader starts from it
 _ZIP_END_SIZE = 22
@@ -110,14 +113,33 @@ def jpeg_scan_count(data: bytes) -> int:
 
 def png_end(data: bytes) -> int | None:
     """The offset just after a PNG's IEND chunk, walking the chunks; None when there is none."""
-    position = len(_PNG_SIGNATURE)
-    while position + 8 <= len(data):
-        (length,) = struct.unpack_from(">I", data, position)
-        kind = data[position + 4 : position + 8]
-        position += 12 + length
+    for kind, _, end in _png_chunks(data):
         if kind == b"IEND":
-            return position if position <= len(data) else None
+            return end
     return None
+
+
+def png_damaged_chunk(data: bytes) -> str | None:
+    """The first critical chunk whose checksum is wrong, as libpng (and so browsers) refuse
+    it; Pillow does not check the image data's checksums."""
+    for kind, start, end in _png_chunks(data):
+        if kind in _PNG_CRITICAL:
+            (stored,) = struct.unpack_from(">I", data, end - 4)
+            if zlib.crc32(data[start : end - 4]) != stored:
+                return kind.decode("latin-1")
+    return None
+
+
+def _png_chunks(data: bytes) -> Iterator[tuple[bytes, int, int]]:
+    """Each whole chunk: its type, where its type starts, and where it ends (after the CRC)."""
+    position = len(_PNG_SIGNATURE)
+    while position + 12 <= len(data):
+        (length,) = struct.unpack_from(">I", data, position)
+        end = position + 12 + length
+        if end > len(data):
+            return
+        yield data[position + 4 : position + 8], position + 4, end
+        position = end
 
 
 def webp_end(data: bytes) -> int | None:
