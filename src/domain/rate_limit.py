@@ -116,10 +116,12 @@ class RateLimitRule:
     def _wait_ms(self, counts: WindowCounts) -> float:
         """How long until one more request would be admitted."""
         to_next_window = self.window_ms - counts.elapsed_ms
-        if self.strategy is WindowStrategy.FIXED or counts.previous == 0:
+        if self.strategy is WindowStrategy.FIXED:
             return to_next_window if counts.current + 1 > self.limit else 0.0
         room = self.limit - 1 - counts.current
         if room >= 0:  # the previous window's weight must fade below `room`
+            if counts.previous == 0:
+                return 0.0
             overlap_needed = room / counts.previous
             return max(0.0, (1 - overlap_needed) * self.window_ms - counts.elapsed_ms)
         # the current window becomes the previous one, and must fade in turn
@@ -171,5 +173,6 @@ class RateLimitPolicy:
     def rule(self, kind: RequestKind, factor: float = 1.0) -> RateLimitRule:
         """The rule for `kind`, its limit scaled by `factor` (never below one request)."""
         base = self.image_max_requests if kind is RequestKind.IMAGE else self.max_requests
-        limit = max(1, math.floor(base * min(1.0, max(0.0, factor))))
+        # the epsilon keeps 10 * 0.2 (= 1.999...) at 2
+        limit = max(1, math.floor(base * min(1.0, max(0.0, factor)) + 1e-9))
         return RateLimitRule(limit, self.window_ms, self.strategy)
