@@ -15,9 +15,7 @@ from domain.request import ImageRequest, ImageSource, SourceKind
 from domain.route import PREFIX, format_image_path, parse_image_path
 from domain.transform import MAX_OUTPUT_PIXELS, Background, Box, Fit, Position
 
-PROPERTY = settings(
-    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+PROPERTY = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # pieces an attacker (or a rich-text editor) puts in URLs
 HOSTILE_PIECES = [
@@ -115,9 +113,9 @@ def _safe_name(text: str) -> bool:
     return all(unicodedata.category(ch) != "Cc" for ch in text) and "\\" not in text
 
 
-plain_names = st.text(
-    alphabet="abcxyzABC0129-_.~ ()+,;=@!$&'é中", min_size=1, max_size=20
-).filter(lambda name: name.strip(".") != "")
+plain_names = st.text(alphabet="abcxyzABC0129-_.~ ()+,;=@!$&'é中", min_size=1, max_size=20).filter(
+    lambda name: name.strip(".") != ""
+)
 names = st.text(min_size=1, max_size=40).filter(
     lambda name: name not in {".", ".."} and "/" not in name and _safe_name(name)
 )

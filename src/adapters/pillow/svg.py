@@ -11,9 +11,11 @@ depth and element count are enforced while parsing (a document is refused before
 in memory), limits on `<use>`/`<feImage>` expansion and on the embedded rasters' pixels after
 it. Whatever cannot be parsed is `DecodeFailed`.
 
-The document also gets a paint weight: its elements after expansion, those under a filter or
-mask counted `LAYER_WEIGHT` times. The rasteriser caps its canvas by it, so painting stays
-within `PAINT_BUDGET` pixel-layers (and a child process deadline bounds the rest).
+The document also gets a paint weight: its elements after expansion, each weighted by what
+painting it costs in resvg (measured: a flat fill 1; a gradient, pattern, mask, clip or group
+opacity about `EFFECT_WEIGHT`; a filter about `FILTER_WEIGHT`). The rasteriser caps its
+canvas so that weight x pixels stays within `PAINT_BUDGET`, a couple of seconds; the deadline
+of the rasterising process bounds whatever this estimate misses.
 """
 
 from __future__ import annotations
@@ -43,8 +45,10 @@ MAX_DEPTH = 100
 MAX_ELEMENTS = 50_000
 MAX_EXPANDED_ELEMENTS = 100_000  # after every <use> is replaced by what it references
 # pixels x weight resvg may paint: about eight seconds if every element covered the canvas
-PAINT_BUDGET = 20_000_000_000
-LAYER_WEIGHT = 8  # a filter or a mask paints an off-screen layer (or several) and blends it
+PAINT_BUDGET = 3_000_000_000
+EFFECT_WEIGHT = 100  # an off-screen layer or a paint server instead of a flat fill
+FILTER_WEIGHT = 500  # a filter region, several passes over it per primitive
+MIN_CANVAS_PIXELS = 256 * 256
 _PARSE_CHUNK = 64 * 1024
 MAX_INTRINSIC_LENGTH = 1_000_000.0
 DEFAULT_SIZE = Size(300, 150)  # a replaced element's size when the SVG names none (CSS)
@@ -109,7 +113,9 @@ _EMBEDDING_ELEMENTS = frozenset({"image", "feImage"})
 _REFERENCING_ELEMENTS = frozenset({"image", "feImage", "use"})
 _EXPANDING_ELEMENTS = frozenset({"use", "feImage"})  # paint the element they reference
 _XML_ATTRIBUTES = frozenset({"lang", "space"})  # xml:base would re-root every reference
-_LAYERED = re.compile(r"\b(?:filter|mask)\b", re.IGNORECASE)
+_FILTERING = re.compile(r"(?<![\w-])filter\s*:", re.IGNORECASE)
+_EFFECTS = re.compile(r"url\(|(?<![\w-])(?:opacity|mask|clip-path)\s*:", re.IGNORECASE)
+_EFFECT_ATTRIBUTES = frozenset({"opacity", "mask", "clip-path"})
 _FRAGMENT = re.compile(r"#[A-Za-z_][\w.:-]*")
 _DATA_IMAGE = re.compile(r"data:image/(?:png|jpeg|gif|webp);base64,([A-Za-z0-9+/=\s]*)")
 _EMBEDDABLE = {SourceFormat.PNG, SourceFormat.JPEG, SourceFormat.GIF, SourceFormat.WEBP}
@@ -143,7 +149,7 @@ _UNIT_PX = {
 @dataclass(frozen=True, slots=True)
 class SvgDocument:
     """A sanitised SVG: its serialised bytes, its intrinsic size in CSS pixels, and its paint
-    weight (elements after expansion, layered ones counted `LAYER_WEIGHT` times)."""
+    weight (its elements after expansion, each weighted by its cost to paint)."""
 
     data: bytes
     size: Size
@@ -152,7 +158,7 @@ class SvgDocument:
     @property
     def max_canvas_pixels(self) -> int:
         """The largest canvas it may be painted on within `PAINT_BUDGET`."""
-        return max(256 * 256, PAINT_BUDGET // max(1, self.weight))
+        return max(MIN_CANVAS_PIXELS, PAINT_BUDGET // max(1, self.weight))
 
 
 @dataclass(slots=True)
@@ -227,9 +233,11 @@ def _clean(root: ET.Element, limits: SourceLimits) -> _Costs:
                 stack.append(child)
             else:
                 element.remove(child)
-    if any(_LAYERED.search(style.text or "") for style in root.iter(f"{{{SVG_NS}}}style")):
-        # a style sheet can put any element under a filter: count every one as if it were
-        costs.weights = dict.fromkeys(costs.weights, 1 + LAYER_WEIGHT)
+    sheets = " ".join(style.text or "" for style in root.iter(f"{{{SVG_NS}}}style"))
+    if _FILTERING.search(sheets) or _EFFECTS.search(sheets):
+        # a style sheet can give any element the effect: count every one as if it had it
+        heaviest = FILTER_WEIGHT if _FILTERING.search(sheets) else EFFECT_WEIGHT
+        costs.weights = dict.fromkeys(costs.weights, heaviest)
     return costs
 
 
@@ -258,11 +266,18 @@ def _clean_attributes(element: ET.Element, limits: SourceLimits, costs: _Costs) 
                 costs.raster_pixels[id(element)] = pixels
         elif _attribute_allowed(namespace, name, value):
             element.set(key, value)
-    layered = any(
-        name in ("filter", "mask") or (name == "style" and _LAYERED.search(value))
-        for name, value in element.attrib.items()
-    )
-    costs.weights[id(element)] = 1 + (LAYER_WEIGHT if layered else 0)
+    costs.weights[id(element)] = _paint_weight(element.attrib)
+
+
+def _paint_weight(attributes: dict[str, str]) -> int:
+    """What painting an element with these (cleaned) attributes costs, in flat fills."""
+    style = attributes.get("style", "")
+    if "filter" in attributes or _FILTERING.search(style):
+        return FILTER_WEIGHT
+    painted = " ".join((style, attributes.get("fill", ""), attributes.get("stroke", "")))
+    if _EFFECT_ATTRIBUTES & attributes.keys() or _EFFECTS.search(painted):
+        return EFFECT_WEIGHT
+    return 1
 
 
 def _attribute_allowed(namespace: str, name: str, value: str) -> bool:
@@ -388,7 +403,7 @@ def _capped(total: _Expanded) -> _Expanded:
     """Past the limits the exact size no longer matters; capping keeps the sums small."""
     return _Expanded(
         min(total.elements, MAX_EXPANDED_ELEMENTS + 1),
-        min(total.weight, (MAX_EXPANDED_ELEMENTS + 1) * (1 + LAYER_WEIGHT)),
+        min(total.weight, (MAX_EXPANDED_ELEMENTS + 1) * FILTER_WEIGHT),
         min(total.raster_pixels, 1 << 62),
     )
 

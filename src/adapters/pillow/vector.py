@@ -59,7 +59,8 @@ class VectorPicture:
 
     def has_more_detail_than(self, size: Size) -> bool:
         # a vector has detail at any size; the canvas limit is the only ceiling
-        return size.pixels < self._max_canvas_pixels
+        largest = self._largest()
+        return largest.width > size.width or largest.height > size.height
 
     @property
     def _max_canvas_pixels(self) -> int:
@@ -70,12 +71,17 @@ class VectorPicture:
         yield Frame(self.still(None))
 
     def _render_size(self, target: Size) -> Size:
-        """The intrinsic aspect, covering `target` on both axes, within the pixel limit."""
+        """The intrinsic aspect, covering `target` on both axes, within the canvas limit."""
         natural = self.size
         scale = max(target.width / natural.width, target.height / natural.height)
-        ceiling = (self._max_canvas_pixels / natural.pixels) ** 0.5
-        if scale <= ceiling:
+        if scale * scale * natural.pixels <= self._max_canvas_pixels:
             return natural.scaled(scale, scale)
+        return self._largest()
+
+    def _largest(self) -> Size:
+        """The largest canvas of the intrinsic aspect within the limit."""
+        natural = self.size
+        ceiling = (self._max_canvas_pixels / natural.pixels) ** 0.5
         # rounded down: a pixel row over the limit would trip Pillow's bomb check on reading
         return Size(max(1, int(natural.width * ceiling)), max(1, int(natural.height * ceiling)))
 
