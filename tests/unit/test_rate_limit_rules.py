@@ -183,7 +183,7 @@ def test_a_forwarded_chain_is_read_from_the_right_only_so_far() -> None:
 
 
 def test_a_bad_proxy_entry_is_refused_by_name() -> None:
-    with pytest.raises(ValueError, match="'10.0.0.256'"):
+    with pytest.raises(ValueError, match=r"'10\.0\.0\.256'"):
         TrustedProxies.parse(["10.0.0.0/8", "10.0.0.256"])
 
 
