@@ -149,4 +149,3 @@ def test_the_server_outlives_a_burst_of_bombs(server: RunningServer) -> None:
     assert {response.status_code for response in responses} == {200}
     assert {response.headers["x-fallback"] for response in responses} == {"decompression-bomb"}
     assert server.alive
-
