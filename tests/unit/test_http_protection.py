@@ -13,12 +13,12 @@ from litestar.testing import TestClient
 from adapters.memory import MemoryOriginFetcher, MemoryResultCache
 from adapters.memory.load_gauge import FixedLoadGauge
 from application.errors import Overloaded
-from application.render_gate import RenderGate
+from application.ports.image_processor import ImageProcessor, Rendition
 from application.tiered_cache import TieredResultCache
+from domain.transform import TransformSpec
 from entrypoints.container import Container, build_container
 from entrypoints.http.app import make_app
 from entrypoints.settings import Settings
-from tests.fakes.processor import ScriptedImageProcessor
 from tests.support import images
 
 IMAGE = "/media_stream-image/media/acme/uploads/a.jpg/40/30/cover/center/transparent/0/80.jpeg"
@@ -30,7 +30,7 @@ SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 def make_container(tmp_path: Path, **settings: object) -> Container:
     container = build_container(
-        Settings(CACHE_FILE_DIRECTORY=tmp_path, IMAGE_WORKER_THREADS=1, **settings)  # type: ignore[arg-type]
+        Settings(CACHE_FILE_DIRECTORY=tmp_path, IMAGE_WORKER_THREADS=1, **settings)
     )
     origin = MemoryOriginFetcher(
         {"media/acme/uploads/a.jpg": images.jpeg(160, 120), "media/acme/uploads/logo.svg": BADGE}
@@ -42,7 +42,7 @@ def make_container(tmp_path: Path, **settings: object) -> Container:
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:  # type: ignore[type-arg]
+def client(tmp_path: Path) -> Iterator[TestClient]:
     with TestClient(app=make_app(make_container(tmp_path))) as running:
         yield running
 
@@ -51,7 +51,7 @@ def client(tmp_path: Path) -> Iterator[TestClient]:  # type: ignore[type-arg]
 
 
 def test_images_are_nosniff_and_cross_origin_embeddable_without_a_page_csp(
-    client: TestClient,  # type: ignore[type-arg]
+    client: TestClient,
 ) -> None:
     response = client.get(IMAGE)
 
@@ -62,7 +62,7 @@ def test_images_are_nosniff_and_cross_origin_embeddable_without_a_page_csp(
     assert response.headers.get_list("x-content-type-options") == ["nosniff"]  # not twice
 
 
-def test_an_svg_keeps_its_sandbox_policy(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_an_svg_keeps_its_sandbox_policy(client: TestClient) -> None:
     response = client.get(SVG)
 
     assert response.headers["content-type"] == "image/svg+xml"
@@ -74,7 +74,7 @@ def test_an_svg_keeps_its_sandbox_policy(client: TestClient) -> None:  # type: i
     ["/", "/robots.txt", "/health/live", "/nope", IMAGE.replace("/40/", "/99999/")],
 )
 def test_everything_that_is_not_an_image_gets_the_strict_policy(
-    client: TestClient,  # type: ignore[type-arg]
+    client: TestClient,
     path: str,
 ) -> None:
     response = client.get(path)
@@ -88,7 +88,7 @@ def test_everything_that_is_not_an_image_gets_the_strict_policy(
 
 
 def test_any_origin_by_default_without_varying_on_it(
-    client: TestClient,  # type: ignore[type-arg]
+    client: TestClient,
 ) -> None:
     from_shop = client.get(IMAGE, headers={"Origin": "https://shop.example"})
     no_origin = client.get(IMAGE)
@@ -211,11 +211,19 @@ def test_the_limit_tightens_while_the_node_is_loaded_and_recovers(tmp_path: Path
 # --- backpressure ----------------------------------------------------------------------------
 
 
+class RefusingProcessor(ImageProcessor):
+    """Refuses every render as a full render queue does."""
+
+    async def render(self, original: bytes, spec: TransformSpec) -> Rendition:
+        raise Overloaded("queue full", retry_after=3)
+
+    async def close(self) -> None:
+        return None
+
+
 def test_a_full_render_queue_is_a_json_503_with_retry_after(tmp_path: Path) -> None:
     container = make_container(tmp_path)
-    refusing = ScriptedImageProcessor({b"": Overloaded("queue full", retry_after=3)})  # type: ignore[dict-item]
-    gate = RenderGate(refusing, workers=1, queue_max=0, budget=5)
-    container.adapters.render_gate.override(providers.Object(gate))
+    container.adapters.render_gate.override(providers.Object(RefusingProcessor()))
     with TestClient(app=make_app(container)) as client:
         response = client.get(IMAGE)
 
