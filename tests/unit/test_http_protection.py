@@ -223,7 +223,7 @@ class RefusingProcessor(ImageProcessor):
 
 def test_a_full_render_queue_is_a_json_503_with_retry_after(tmp_path: Path) -> None:
     container = make_container(tmp_path)
-    container.adapters.render_gate.override(providers.Object(RefusingProcessor()))
+    container.adapters.processor.override(providers.Object(RefusingProcessor()))
     with TestClient(app=make_app(container)) as client:
         response = client.get(IMAGE)
 
