@@ -19,12 +19,17 @@ ApplicationError
     ├── NotAnImage          the bytes are not an image of a known format
     ├── DecodeFailed        a known format, but truncated or corrupt
     ├── DecompressionBomb   the image is larger (pixels, frames) than the limits allow
-    └── OutputTooLarge      the result would exceed the output pixel limit
+    ├── OutputTooLarge      the result would exceed the output pixel limit
+    └── ProcessingTimeout   the render took longer than its time budget
 
 CacheUnavailable            a shared cache cannot be reached by an administrative operation
                             (flush, stats); never raised on the request path, no fallback
 TenantDomainsUnavailable    the tenant-domain list could not be refreshed; never reaches a
                             client (the last good list is kept)
+Unavailable                 the work cannot be done now; never a fallback image
+├── Overloaded              no render slot and no queue place is free: answered 503 + Retry-After
+└── RateLimitStoreDown      the shared rate-limit counters cannot be reached (the limiter
+                            falls back to counting in the process)
 """
 
 from __future__ import annotations
@@ -131,3 +136,25 @@ class CacheUnavailable(Exception):
 
 class TenantDomainsUnavailable(Exception):
     """The tenant-domain list could not be fetched or read (raised by `TenantDomainSource`)."""
+
+
+class ProcessingTimeout(ProcessingError):
+    """The render did not finish within its time budget."""
+
+    reason = FallbackReason.PROCESSING_TIMEOUT
+
+
+class Unavailable(Exception):
+    """Root of the errors that say "not now": the request may succeed when retried later."""
+
+
+class Overloaded(Unavailable):
+    """Every render slot and queue place is taken; `retry_after` is a hint in seconds."""
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RateLimitStoreDown(Unavailable):
+    """The rate-limit store did not answer (in time)."""

@@ -146,9 +146,9 @@ class ServeImage:
         cached = await self._cache.get(key, counted=False)
         if cached is not None:
             return cached[0], cached[1], None
-        if await self._shared.missing.remaining(source) is not None:
-            reason = FallbackReason.ORIGIN_NOT_FOUND
-            return await self._fallback.render(spec), CacheStatus.MISS, reason
+        missing = await self._shared.missing.recall(source)
+        if missing is not None:
+            return await self._fallback.render(spec), CacheStatus.MISS, missing[1]
         return None
 
     async def _produce(
@@ -160,7 +160,9 @@ class ServeImage:
         except ApplicationError as exc:
             log.info("fallback for %s: %s (%s)", key, exc.reason, exc)
             if exc.negative_cacheable:
-                await self._shared.missing.remember(source, self._shared.missing_seconds)
+                await self._shared.missing.remember(
+                    source, self._shared.missing_seconds, exc.reason
+                )
             return await self._fallback.render(spec), CacheStatus.MISS, exc.reason
         result = ImageResult.of(rendition.data, rendition.format, self._clock.now())
         await self._cache.put(key, result, epoch=epoch)

@@ -6,8 +6,9 @@ import asyncio
 from collections.abc import Sequence
 
 from application.gathering import settle_all
-from application.ports.negative_cache import NegativeCache
+from application.ports.negative_cache import Missing, NegativeCache
 from domain.request import ImageSource
+from domain.result import FallbackReason
 
 
 class TieredNegativeCache(NegativeCache):
@@ -24,17 +25,26 @@ class TieredNegativeCache(NegativeCache):
     def layers(self) -> list[NegativeCache]:
         return list(self._layers)
 
-    async def remember(self, source: ImageSource, seconds: float) -> None:
-        await asyncio.gather(*(layer.remember(source, seconds) for layer in self._layers))
+    async def remember(
+        self,
+        source: ImageSource,
+        seconds: float,
+        reason: FallbackReason = FallbackReason.ORIGIN_NOT_FOUND,
+    ) -> None:
+        await asyncio.gather(*(layer.remember(source, seconds, reason) for layer in self._layers))
+
+    async def recall(self, source: ImageSource) -> Missing | None:
+        for depth, layer in enumerate(self._layers):
+            missing = await layer.recall(source)
+            if missing is not None:
+                for upper in self._layers[:depth]:
+                    await upper.remember(source, *missing)
+                return missing
+        return None
 
     async def remaining(self, source: ImageSource) -> float | None:
-        for depth, layer in enumerate(self._layers):
-            left = await layer.remaining(source)
-            if left is not None:
-                for upper in self._layers[:depth]:
-                    await upper.remember(source, left)
-                return left
-        return None
+        missing = await self.recall(source)
+        return None if missing is None else missing[0]
 
     async def forget_tenant(self, tenant: str) -> int:
         return await self.forget_tenant_in(tenant, self._layers)

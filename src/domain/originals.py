@@ -9,21 +9,16 @@ format is known.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import StrEnum
+
+from domain.svg_prologue import opens_an_svg
 
 MIB = 1024 * 1024
 # Enough for any raster signature and for an SVG's prologue (BOM, XML declaration, comments,
 # a DOCTYPE) before its root element.
 SNIFF_BYTES = 8192
 
-_SVG_PROLOGUE = re.compile(
-    rb"""\A(?:\xef\xbb\xbf)?
-    (?:\s+|<\?xml[^>]*\?>|<!--.*?-->|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>)*
-    <svg[\s>/]""",
-    re.DOTALL | re.IGNORECASE | re.VERBOSE,
-)
 _ISO_IMAGE_BRANDS = frozenset(
     {b"avif", b"avis", b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 )
@@ -51,7 +46,7 @@ def sniff_original(head: bytes) -> OriginalFormat | None:
         return OriginalFormat.WEBP
     if head[:6] in (b"GIF87a", b"GIF89a"):
         return OriginalFormat.GIF
-    if _SVG_PROLOGUE.match(head[:SNIFF_BYTES]):
+    if opens_an_svg(head[:SNIFF_BYTES]):
         return OriginalFormat.SVG
     if head[:4] in (b"II*\x00", b"MM\x00*") or (head[:2] == b"BM" and len(head) >= 26):
         return OriginalFormat.OTHER

@@ -31,6 +31,7 @@ class FallbackReason(StrEnum):
     DECOMPRESSION_BOMB = "decompression-bomb"
     OUTPUT_TOO_LARGE = "output-too-large"
     CIRCUIT_OPEN = "circuit-open"
+    PROCESSING_TIMEOUT = "processing-timeout"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import quote
 
 from domain.errors import InvalidRequest
 from domain.formats import RequestedFormat
@@ -158,3 +159,32 @@ def _enum_value(enum: type[Fit], text: str, name: str) -> Fit:
         return enum(text)
     except ValueError as exc:
         raise InvalidRequest(f"{name} {text!r} is not one of {', '.join(enum)}") from exc
+
+
+# characters a path segment may hold unescaped (RFC 3986 pchar less the percent sign)
+_SEGMENT_SAFE = "!$&'()*+,;=:@"
+
+
+def format_image_path(request: ImageRequest) -> str:
+    """The canonical URL path of `request`: `parse_image_path` of it gives `request` back.
+
+    Each path segment is percent-encoded once (so a `%` in a name stays a `%`), and every
+    option is written in its canonical form (`jpg` as `jpeg`, colours as `rrggbbaa`).
+    """
+    source = request.source
+    path = "/".join(quote(segment, safe=_SEGMENT_SAFE) for segment in source.path.split("/"))
+    if source.kind is SourceKind.MEDIA:
+        head = f"media/{source.tenant}/uploads/{path}"
+    else:
+        head = f"static/images/{path}"
+    background = request.background
+    options = (
+        request.box.width,
+        request.box.height,
+        request.fit.value,
+        request.position.value,
+        Background.TRANSPARENT_NAME if background == Background(0, 0, 0, 0) else background,
+        request.trim,
+    )
+    last = f"{request.quality}.{request.format.value}"
+    return PREFIX + head + "/" + "/".join(str(option) for option in options) + "/" + last

@@ -35,6 +35,7 @@ from adapters.memory import (
     SystemClock,
 )
 from adapters.memory.health import MemoryResultCacheIndicator
+from adapters.memory.rate_limiter import MemoryRateLimiter
 from adapters.pillow import PillowImageProcessor
 from adapters.pillow.health import PillowCodecsIndicator
 from adapters.prometheus import PrometheusMetrics
@@ -48,9 +49,13 @@ from adapters.redis import (
     RedisWorkLeases,
 )
 from adapters.redis.health import RedisIndicator
+from adapters.redis.rate_limiter import RedisRateLimiter
 from adapters.system import ProcfsProcessStats, StatvfsDiskSpace, WritableDirectoryIndicator
+from adapters.system.load_gauge import SystemLoadGauge
+from application.admit_request import AdmitRequest
 from application.breaker_health import OriginBreakerIndicator
 from application.cache_health import CacheLayersIndicator
+from application.failover_rate_limiter import FailoverRateLimiter
 from application.flush_tenant import FlushTenant, ForgetFlushedTenants
 from application.health import CheckHealth
 from application.health_indicators import (
@@ -66,9 +71,13 @@ from application.performance import PerformanceIndicator, PerformanceLimits, Per
 from application.ports.clock import Clock
 from application.ports.health import HealthIndicator
 from application.ports.host_resolver import HostResolver
+from application.ports.image_processor import ImageProcessor
+from application.ports.metrics import Metrics
 from application.ports.origin_fetcher import OriginFetcher
+from application.ports.rate_limiter import RateLimiter
 from application.ports.tenant_domain_source import TenantDomainSource
 from application.ports.work_leases import WorkLeases
+from application.render_gate import RenderGate
 from application.resources import ResourceSampler
 from application.serve_image import Outcome, ServeImage, SharedCaching
 from application.shared_flight import SharedFlight
@@ -77,7 +86,9 @@ from application.tiered_cache import TieredResultCache
 from application.tiered_negative_cache import TieredNegativeCache
 from application.warm_cache import WarmCache
 from domain.breaker import BreakerPolicy
+from domain.clients import TrustedProxies
 from domain.originals import SourceByteCaps
+from domain.rate_limit import RateLimitPolicy
 from domain.retry import RetryPolicy
 from entrypoints.lifecycle import Lifecycle
 from entrypoints.settings import LiveHostAllowList, LiveSettings, Settings
@@ -210,6 +221,39 @@ def make_tenant_refresh(
     return RefreshTenantDomains(source=source, domains=domains, clock=clock)
 
 
+def make_render_gate(
+    processor: ImageProcessor, settings: Settings, metrics: Metrics | None = None
+) -> RenderGate:
+    """The processor behind a bounded queue and the processing time budget."""
+    return RenderGate(
+        processor,
+        workers=settings.IMAGE_WORKER_THREADS,
+        queue_max=settings.IMAGE_QUEUE_MAX,
+        budget=settings.IMAGE_PROCESSING_TIMEOUT / 1000,
+        metrics=metrics,
+    )
+
+
+def make_rate_limiter(settings: Settings, redis: Redis | None, clock: Clock) -> RateLimiter:
+    """Counters in Redis (shared by every node) with an in-process fallback, or in-process
+    only when there is no Redis."""
+    local = MemoryRateLimiter(clock)
+    if redis is None:
+        return local
+    shared = RedisRateLimiter(redis, clock, prefix=settings.RATE_LIMIT_KEY_PREFIX)
+    return FailoverRateLimiter(shared, local, clock)
+
+
+def make_rate_limit_policy(settings: Settings) -> RateLimitPolicy:
+    """The `RATE_LIMIT_*` settings as the domain's policy."""
+    return RateLimitPolicy(
+        window_ms=settings.RATE_LIMIT_WINDOW_MS,
+        max_requests=settings.RATE_LIMIT_MAX_REQUESTS,
+        image_max_requests=settings.RATE_LIMIT_IMAGE_MAX_REQUESTS,
+        strategy=settings.RATE_LIMIT_STRATEGY,
+    )
+
+
 class Core(containers.DeclarativeContainer):
     """Settings and the process-wide resources built from them."""
 
@@ -258,6 +302,10 @@ class Adapters(containers.DeclarativeContainer):
         core.image_pool,
         max_source_pixels=core.settings.provided.MAX_SOURCE_PIXELS,
         max_frames=core.settings.provided.MAX_ANIMATION_FRAMES,
+        max_animation_pixels=core.settings.provided.MAX_ANIMATION_PIXELS,
+        max_render_seconds=providers.Callable(
+            lambda settings: settings.IMAGE_PROCESSING_TIMEOUT / 1000, core.settings
+        ),
     )
     # The shared cache (ADR 8): Redis implementations when Redis is configured, else memory.
     shared_state = providers.Callable(redis_or_memory, core.settings)
@@ -314,6 +362,11 @@ class Adapters(containers.DeclarativeContainer):
         core.metrics,
     )
 
+    # abuse protection: the processor behind the render queue, rate-limit counters, load
+    render_gate = providers.Singleton(make_render_gate, processor, core.settings, core.metrics)
+    rate_limiter = providers.Singleton(make_rate_limiter, core.settings, core.redis, core.clock)
+    load_gauge = providers.Singleton(SystemLoadGauge, render_gate.provided.queue_fill)
+
 
 class UseCases(containers.DeclarativeContainer):
     """The application's use cases, wired to the adapters."""
@@ -325,7 +378,7 @@ class UseCases(containers.DeclarativeContainer):
         ServeImage,
         cache=adapters.result_cache,
         origin=adapters.origin,
-        processor=adapters.processor,
+        processor=adapters.render_gate,
         clock=core.clock,
         allowed_hosts=core.origin_hosts,
         fallback_original=providers.Callable(FALLBACK_IMAGE.read_bytes),
@@ -342,6 +395,21 @@ class UseCases(containers.DeclarativeContainer):
     # Origin guards: keeps the tenants' domains current (None when no list is configured).
     refresh_tenant_domains = providers.Singleton(
         make_tenant_refresh, adapters.tenant_domain_source, core.tenant_domains, core.clock
+    )
+
+    # abuse protection: rate limits that tighten under load
+    admit_request = providers.Singleton(
+        lambda settings, limiter, gauge, metrics: AdmitRequest(
+            policy=make_rate_limit_policy(settings),
+            limiter=limiter,
+            gauge=gauge,
+            proxies=TrustedProxies.parse(settings.TRUSTED_PROXIES),
+            metrics=metrics,
+        ),
+        core.settings,
+        adapters.rate_limiter,
+        adapters.load_gauge,
+        core.metrics,
     )
 
     # Flushes (ADR 8) and warming.
@@ -519,6 +587,8 @@ async def close_container(container: Container) -> None:
     # The shared cache: unsent access counts go out before the Redis client closes.
     await container.adapters.flush_broadcast().close()
     await container.adapters.access_counter().close()
+    # abuse protection: the limiter's counters and the load probe, before the Redis client
+    await container.use_cases.admit_request().close()
     redis = container.core.redis()
     if redis is not None:
         await redis.aclose()

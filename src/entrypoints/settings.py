@@ -18,8 +18,10 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator, mo
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from domain.addresses import canonical_host
+from domain.clients import TrustedProxies
 from domain.errors import AmbiguousHost
 from domain.policy import HostAllowList, NamingHostPolicy
+from domain.rate_limit import WindowStrategy
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +77,20 @@ class Settings(BaseSettings):
     CACHE_WARMING_ENABLED: bool = True
     CACHE_WARMING_INTERVAL: int = Field(default=300, ge=1, description="seconds")
     CACHE_WARMING_TOP_N: int = Field(default=100, ge=0, le=100_000)
+    # hostile input, abuse and backpressure
+    MAX_ANIMATION_PIXELS: int = Field(default=100_000_000, ge=1)
+    IMAGE_PROCESSING_TIMEOUT: int = Field(default=20_000, ge=10, description="milliseconds")
+    IMAGE_QUEUE_MAX: int = Field(default=32, ge=0, le=10_000)
+    RATE_LIMIT_ENABLED: bool = True
+    RATE_LIMIT_WINDOW_MS: int = Field(default=60_000, ge=100, le=86_400_000)
+    RATE_LIMIT_MAX_REQUESTS: int = Field(default=600, ge=1)
+    RATE_LIMIT_IMAGE_MAX_REQUESTS: int = Field(default=3_000, ge=1)
+    RATE_LIMIT_STRATEGY: WindowStrategy = WindowStrategy.SLIDING
+    RATE_LIMIT_KEY_PREFIX: str = Field(default="media-stream:ratelimit:", max_length=200)
+    TRUSTED_PROXIES: Annotated[tuple[str, ...], NoDecode] = ()
+    CORS_ORIGIN: Annotated[tuple[str, ...], NoDecode] = ("*",)
+    CORS_METHODS: Annotated[tuple[str, ...], NoDecode] = ("GET", "HEAD", "OPTIONS")
+    CORS_MAX_AGE: int = Field(default=86_400, ge=0, le=604_800)
 
     @field_validator("VALIDATION_ALLOWED_DOMAINS", mode="before")
     @classmethod
@@ -116,6 +132,38 @@ class Settings(BaseSettings):
             return self.REDIS_URL
         password = f":{quote(self.REDIS_PASSWORD, safe='')}@" if self.REDIS_PASSWORD else ""
         return f"redis://{password}{self.REDIS_HOST}:{self.REDIS_PORT}/{self.REDIS_DB}"
+
+    @field_validator("TRUSTED_PROXIES", mode="before")
+    @classmethod
+    def _proxy_networks(cls, value: object) -> object:
+        entries = _comma_list(value)
+        if isinstance(entries, tuple):
+            TrustedProxies.parse(entries)  # raises ValueError naming the bad entry
+        return entries
+
+    @field_validator("CORS_ORIGIN", mode="before")
+    @classmethod
+    def _cors_origins(cls, value: object) -> object:
+        entries = _comma_list(value)
+        if isinstance(entries, tuple):
+            for entry in entries:
+                parts = urlsplit(entry)
+                is_origin = parts.scheme in {"http", "https"} and parts.netloc
+                if entry != "*" and not (is_origin and parts.path in {"", "/"}):
+                    raise ValueError(f"{entry!r} is neither '*' nor an origin (scheme://host)")
+            return tuple(entry.rstrip("/") for entry in entries)
+        return entries
+
+    @field_validator("CORS_METHODS", mode="before")
+    @classmethod
+    def _cors_methods(cls, value: object) -> object:
+        entries = _comma_list(value)
+        if isinstance(entries, tuple):
+            entries = tuple(entry.upper() for entry in entries)
+            unknown = set(entries) - _HTTP_METHODS
+            if unknown:
+                raise ValueError(f"unknown HTTP methods: {', '.join(sorted(unknown))}")
+        return entries
 
     @property
     def backend_directory(self) -> Path | None:
@@ -245,6 +293,18 @@ def _refuse_ambiguous(host: str) -> None:
         canonical_host(host)
     except AmbiguousHost as exc:
         raise ValueError(f"{host!r} spells an IP address ambiguously; write it as a.b.c.d") from exc
+
+
+_HTTP_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"})
+
+
+def _comma_list(value: object) -> object:
+    """A comma-separated environment value as a tuple of its non-empty, trimmed parts."""
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    if isinstance(value, list | tuple):
+        return tuple(str(part).strip() for part in value if str(part).strip())
+    return value
 
 
 def load_settings(**overrides: object) -> Settings:

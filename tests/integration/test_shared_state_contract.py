@@ -36,6 +36,7 @@ from application.ports.flush_broadcast import FlushBroadcast
 from application.ports.negative_cache import NegativeCache
 from application.ports.work_leases import WorkLeases
 from domain.request import ImageSource, ResultKey, SourceKind
+from domain.result import FallbackReason
 from tests.integration.conftest import Run
 from tests.support.redis_server import RedisProcess
 from tests.support.server import free_port
@@ -105,6 +106,22 @@ def test_a_remembered_source_is_missing_for_the_time_given_on_every_node(
     assert 29 < left <= 30
     assert run(other.remaining(SHOP_CAT)) is None
     assert run(other.remaining(STATIC_DOG)) is None  # same path, other route
+
+
+def test_the_reason_a_source_is_missing_is_remembered_with_it(
+    two_nodes: Callable[[str], Pair], run: Run[Any]
+) -> None:
+    one, other = two_nodes("negative")
+    run(one.remember(SHOP_DOG, 30, FallbackReason.NOT_AN_IMAGE))
+    run(one.remember(SHOP_CAT, 30))
+
+    dog, cat = run(other.recall(SHOP_DOG)), run(other.recall(SHOP_CAT))
+
+    assert dog is not None
+    assert dog[1] is FallbackReason.NOT_AN_IMAGE
+    assert cat is not None
+    assert cat[1] is FallbackReason.ORIGIN_NOT_FOUND
+    assert run(other.recall(STATIC_DOG)) is None
 
 
 def test_a_remembered_source_is_forgotten_when_its_time_runs_out(

@@ -91,6 +91,7 @@ class RunningServer:
 
     @property
     def pid(self) -> int:
+        """The server process's id (while it runs)."""
         if self._process is None:
             raise RuntimeError("the server is not running")
         return self._process.pid
@@ -116,6 +117,12 @@ class RunningServer:
                 except json.JSONDecodeError:
                     continue
         return records
+
+    def rss_bytes(self) -> int:
+        """The server process's resident memory now (VmRSS in /proc/<pid>/status)."""
+        status = Path(f"/proc/{self.pid}/status").read_text()
+        line = next(line for line in status.splitlines() if line.startswith("VmRSS:"))
+        return int(line.split()[1]) * 1024
 
     @property
     def alive(self) -> bool:

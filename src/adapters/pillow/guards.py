@@ -15,11 +15,13 @@ from application.errors import DecodeFailed, DecompressionBomb, ProcessingError
 
 @dataclass(frozen=True, slots=True)
 class SourceLimits:
-    """How large an original may be: pixels of one frame, frame count, pixels of all frames."""
+    """How much work an original may cost: pixels of one frame, frame count, pixels of all
+    frames, and seconds of SVG rasterising (the one step that runs in a killable process)."""
 
     max_source_pixels: int = 50_000_000
     max_frames: int = 500
-    max_animation_pixels: int = 500_000_000
+    max_animation_pixels: int = 100_000_000
+    max_render_seconds: float = 20.0
 
     def check(self, size: Size, frames: int) -> None:
         """Refuse, from the header alone, an original that would be too costly to decode."""

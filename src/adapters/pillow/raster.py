@@ -12,6 +12,13 @@ from adapters.pillow.geometry import Size
 from adapters.pillow.guards import SourceLimits, decoding
 from adapters.pillow.picture import DEFAULT_FRAME_MS, Frame
 from adapters.pillow.sniff import SourceFormat
+from adapters.pillow.structure import (
+    gif_frame_count,
+    jpeg_scan_count,
+    png_damaged_chunk,
+    polyglot_marker,
+)
+from application.errors import DecodeFailed, DecompressionBomb, NotAnImage
 
 # As Image.thumbnail does: let the decoder shrink (JPEG DCT scaling) only down to twice the
 # target, so the final resample still has pixels to average and stays sharp.
@@ -29,6 +36,8 @@ _UPRIGHT = {
 _SWAPS_AXES = {5, 6, 7, 8}
 # formats whose frames are an animation; a multi-page TIFF is a document, shown by its first page
 _ANIMATED_KINDS = {SourceFormat.GIF, SourceFormat.WEBP, SourceFormat.PNG, SourceFormat.AVIF}
+# encoders write up to a dozen scans; each costs a pass over the whole image when decoding
+MAX_JPEG_SCANS = 100
 
 
 class RasterPicture:
@@ -37,11 +46,12 @@ class RasterPicture:
     def __init__(self, data: bytes, kind: SourceFormat, limits: SourceLimits) -> None:
         self._data = data
         self._kind = kind
+        self._limits = limits
+        check_structure(data, kind)
         with decoding():
             header = self._open()
             stored = Size(header.width, header.height)
-            animated = kind in _ANIMATED_KINDS
-            self._frame_count = int(getattr(header, "n_frames", 1)) if animated else 1
+            self._frame_count = _frame_count(header, data, kind, limits)
             limits.check(stored, self._frame_count)
             if kind is SourceFormat.PNG:
                 # Pillow decodes a PNG to look for an eXIf chunk after the pixels; do it here
@@ -82,6 +92,8 @@ class RasterPicture:
         for index in range(self._frame_count):
             with decoding():
                 image.seek(index)
+                # a GIF frame may reach past the canvas, and Pillow then grows the image
+                self._limits.check(Size(image.width, image.height), self._frame_count)
                 image.load()
                 duration = int(image.info.get("duration") or DEFAULT_FRAME_MS)
                 upright = self._upright(image)
@@ -108,6 +120,31 @@ class RasterPicture:
         method = _UPRIGHT.get(self._orientation)
         ready = normalised(image)
         return ready.transpose(method) if method is not None else ready
+
+
+def check_structure(data: bytes, kind: SourceFormat) -> None:
+    """Refuse, before any decoder sees them, polyglots, JPEGs with too many scans and PNGs
+    with damaged chunks."""
+    marker = polyglot_marker(data, kind)
+    if marker is not None:
+        raise NotAnImage(f"the {kind.value} is a polyglot: {marker}")
+    if kind is SourceFormat.JPEG and jpeg_scan_count(data) > MAX_JPEG_SCANS:
+        raise DecompressionBomb(f"the JPEG has more than {MAX_JPEG_SCANS} scans")
+    if kind is SourceFormat.PNG:
+        damaged = png_damaged_chunk(data)
+        if damaged is not None:
+            raise DecodeFailed(f"the PNG's {damaged} chunk fails its checksum")
+
+
+def _frame_count(header: Image.Image, data: bytes, kind: SourceFormat, limits: SourceLimits) -> int:
+    """How many frames the animation holds (a still, a TIFF page or a JPEG is one)."""
+    if kind not in _ANIMATED_KINDS:
+        return 1
+    if kind is SourceFormat.GIF:
+        counted = gif_frame_count(data, limits.max_frames)
+        if counted > limits.max_frames:
+            return counted  # enough to refuse it; Pillow's own count would walk them all
+    return int(getattr(header, "n_frames", 1))
 
 
 def _orientation(image: Image.Image) -> int:

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
 
 from application.errors import NotAnImage
+from domain.svg_prologue import opens_an_svg
 
-# An SVG may open with a BOM, whitespace, an XML declaration, comments and a DOCTYPE
-# (Illustrator and Inkscape write one) before its root element.
-_SVG_PROLOGUE = re.compile(
-    rb"""\A(?:\xef\xbb\xbf)?
-    (?:\s+|<\?xml[^>]*\?>|<!--.*?-->|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>)*
-    <svg[\s>/]""",
-    re.DOTALL | re.IGNORECASE | re.VERBOSE,
-)
 _SVG_SNIFF_BYTES = 8192
 
 _AVIF_BRANDS = {b"avif", b"avis"}
@@ -43,7 +35,7 @@ def sniff(data: bytes) -> SourceFormat:
     raster = _raster_format(data)
     if raster is not None:
         return raster
-    if _SVG_PROLOGUE.match(data[:_SVG_SNIFF_BYTES]):
+    if opens_an_svg(data[:_SVG_SNIFF_BYTES]):
         return SourceFormat.SVG
     if _iso_brands(data) & _HEIF_BRANDS:
         raise NotAnImage("HEIF/HEIC originals are not supported, only AVIF")

@@ -1,11 +1,20 @@
-"""SVG originals as pictures: rasterised by resvg at the size the result needs (sharp vectors)."""
+"""SVG originals as pictures: rasterised by resvg at the size the result needs (sharp vectors).
+
+resvg runs in a child process (`resvg_child.py`) with a CPU and a memory limit and a
+deadline: a document can be cheap to parse and still take hours to paint (filters,
+thousands of full-canvas layers), and a thread, unlike a process, cannot be stopped.
+"""
 
 from __future__ import annotations
 
 import io
+import math
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
-import resvg_py
 from PIL import Image
 
 from adapters.pillow.colour import normalised
@@ -13,7 +22,12 @@ from adapters.pillow.geometry import Size
 from adapters.pillow.guards import SourceLimits, decoding
 from adapters.pillow.picture import Frame
 from adapters.pillow.svg import SvgDocument
-from application.errors import DecodeFailed
+from application.errors import DecodeFailed, ProcessingTimeout
+
+RASTERISER = Path(__file__).resolve().with_name("resvg_child.py")
+# address space of the child: the interpreter, resvg and a 50 MP canvas with a few layers
+RASTERISER_MEMORY = 3 * 1024**3
+_KILLED_FOR_TIME = {-signal.SIGXCPU, -signal.SIGKILL}
 
 
 class VectorPicture:
@@ -36,36 +50,65 @@ class VectorPicture:
         return None
 
     def still(self, target: Size | None) -> Image.Image:
-        rendered = rasterise(self._document, self._render_size(target or self.size))
+        size = self._render_size(target or self.size)
+        rendered = rasterise(self._document, size, self._limits.max_render_seconds)
         with decoding():
             image = Image.open(io.BytesIO(rendered), formats=["PNG"])
             image.load()
             return normalised(image)
 
     def has_more_detail_than(self, size: Size) -> bool:
-        # a vector has detail at any size; the pixel limit is the only ceiling
-        return size.pixels < self._limits.max_source_pixels
+        # a vector has detail at any size; the canvas limit is the only ceiling
+        largest = self._largest()
+        return largest.width > size.width or largest.height > size.height
+
+    @property
+    def _max_canvas_pixels(self) -> int:
+        """The pixel limit, lowered for documents heavy to paint (see `PAINT_BUDGET`)."""
+        return min(self._limits.max_source_pixels, self._document.max_canvas_pixels)
 
     def frames(self) -> Iterator[Frame]:
         yield Frame(self.still(None))
 
     def _render_size(self, target: Size) -> Size:
-        """The intrinsic aspect, covering `target` on both axes, within the pixel limit."""
+        """The intrinsic aspect, covering `target` on both axes, within the canvas limit."""
         natural = self.size
         scale = max(target.width / natural.width, target.height / natural.height)
-        ceiling = (self._limits.max_source_pixels / natural.pixels) ** 0.5
-        if scale <= ceiling:
+        if scale * scale * natural.pixels <= self._max_canvas_pixels:
             return natural.scaled(scale, scale)
+        return self._largest()
+
+    def _largest(self) -> Size:
+        """The largest canvas of the intrinsic aspect within the limit."""
+        natural = self.size
+        ceiling = (self._max_canvas_pixels / natural.pixels) ** 0.5
         # rounded down: a pixel row over the limit would trip Pillow's bomb check on reading
         return Size(max(1, int(natural.width * ceiling)), max(1, int(natural.height * ceiling)))
 
 
-def rasterise(document: SvgDocument, size: Size) -> bytes:
-    """PNG bytes of `document` fitted into `size` (resvg keeps the aspect ratio)."""
+def rasterise(document: SvgDocument, size: Size, seconds: float) -> bytes:
+    """PNG bytes of `document` fitted into `size` (resvg keeps the aspect ratio), rendered in
+    a child process that is killed after `seconds` (`ProcessingTimeout`)."""
+    command = [
+        sys.executable,
+        "-I",
+        str(RASTERISER),
+        str(size.width),
+        str(size.height),
+        str(max(1, math.ceil(seconds))),
+        str(RASTERISER_MEMORY),
+    ]
     try:
-        rendered = resvg_py.svg_to_bytes(
-            svg_string=document.data.decode("utf-8"), width=size.width, height=size.height
+        done = subprocess.run(  # noqa: S603 - our own script, arguments are numbers
+            command, input=document.data, capture_output=True, timeout=seconds, check=False
         )
-    except Exception as exc:  # resvg_py documents ValueError; any failure means no raster
-        raise DecodeFailed(f"the SVG could not be rendered: {exc}") from exc
-    return bytes(rendered)
+    except subprocess.TimeoutExpired as exc:
+        raise ProcessingTimeout(f"the SVG took longer than {seconds} s to render") from exc
+    except OSError as exc:
+        raise DecodeFailed(f"the SVG rasteriser could not be started: {exc}") from exc
+    if done.returncode in _KILLED_FOR_TIME:
+        raise ProcessingTimeout(f"the SVG took longer than {seconds} s of CPU to render")
+    if done.returncode != 0:
+        problem = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["killed"]
+        raise DecodeFailed(f"the SVG could not be rendered: {problem[0][:200]}")
+    return done.stdout

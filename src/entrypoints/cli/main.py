@@ -67,6 +67,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         server_header=False,
         access_log=False,  # ObservedRequests writes the access log
         log_config=None,  # configure_logging did it, JSON or console
+        # X-Forwarded-For is read by the rate limits, from TRUSTED_PROXIES only
+        proxy_headers=False,
     )
     live = container.core.live_settings()
     live.subscribe(lambda fresh: configure_logging(fresh.LOG_LEVEL, fresh.LOG_FORMAT))

@@ -18,6 +18,7 @@ from entrypoints.http.observability import ObservedRequests
 from entrypoints.http.operations import OPERATIONS_ROUTES, OperationsState
 from entrypoints.http.origin_guards import install_origin_guards
 from entrypoints.http.pages import default_image, index, live, ready, robots
+from entrypoints.http.protection import protected
 from entrypoints.lifecycle import Lifecycle
 from entrypoints.settings import Settings
 from entrypoints.upkeep import CacheUpkeep
@@ -81,7 +82,7 @@ def make_app(container: Container) -> ASGIApp:
     """The ASGI application the server runs: Litestar wrapped with correlation IDs."""
     live = container.core.live_settings()
     observed = ObservedRequests(
-        make_litestar(container),
+        protected(make_litestar(container), container),
         metrics=container.core.metrics(),
         lifecycle=container.operations.lifecycle(),
         watch=container.operations.performance_watch(),

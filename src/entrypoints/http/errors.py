@@ -11,6 +11,7 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.types import Scope
 
+from application.errors import Overloaded
 from domain.errors import InvalidRequest
 from entrypoints.http.correlation import correlation_id_of
 
@@ -68,10 +69,23 @@ def on_unexpected(
     return error_response(request, 500, "internal error", "INTERNAL_ERROR")
 
 
+def on_overloaded(
+    request: Request[object, object, State], exc: Overloaded
+) -> Response[dict[str, object]]:
+    log.warning("refused %s: %s", request.scope.get("path"), exc)
+    return error_response(
+        request,
+        503,
+        "the service is busy: retry later",
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
 EXCEPTION_HANDLERS = {
     InvalidRequest: on_invalid_request,
     HTTPException: on_http_exception,
     Exception: on_unexpected,
+    Overloaded: on_overloaded,
 }
 
 

@@ -1,0 +1,178 @@
+"""Rate limiting rules: which bucket a request counts in, how large it is, and what a hit answers.
+
+A bucket is a key (`image:<tenant>:<client>` or `<kind>:<client>`) counted in windows of
+`window_ms`. `fixed` counts per window; `sliding` weighs the previous window's count by how
+much of it still overlaps the last `window_ms` (the sliding-window counter: two numbers per
+key instead of one timestamp per request). A hit that would exceed the limit is refused and
+not counted, so a client hammering a limit still gets its `limit` requests per window through.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+
+from domain.errors import InvalidRequest
+from domain.request import PUBLIC_TENANT
+from domain.route import PREFIX, decode_path
+
+HEALTH_PATH = "/health"
+_TENANT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+UNKNOWN_TENANT = "-"  # an image path whose tenant cannot be read (it will be a 400 anyway)
+
+
+class WindowStrategy(StrEnum):
+    """How requests are counted in time (`RATE_LIMIT_STRATEGY`)."""
+
+    FIXED = "fixed"
+    SLIDING = "sliding"
+
+
+class RequestKind(StrEnum):
+    """What a request is, for choosing its bucket and limit."""
+
+    IMAGE = "image"
+    HEALTH = "health"  # never limited: probes must reach a node that is under attack
+    STATIC = "static"
+    API = "api"
+
+
+_STATIC_PATHS = frozenset({"/", "/robots.txt", "/default.png", "/favicon.ico"})
+
+
+def kind_of(path: str) -> RequestKind:
+    """The kind of the request for `path` (the decoded path, as the server saw it)."""
+    if path.startswith(PREFIX):
+        return RequestKind.IMAGE
+    if path == HEALTH_PATH or path.startswith(HEALTH_PATH + "/"):
+        return RequestKind.HEALTH
+    if path in _STATIC_PATHS:
+        return RequestKind.STATIC
+    return RequestKind.API
+
+
+def tenant_of(raw_path: str) -> str:
+    """The tenant an image path names, without validating the rest of it.
+
+    `static/images/...` is the public tenant; a path that does not decode or names no valid
+    tenant counts as `UNKNOWN_TENANT`, so made-up tenants cannot open fresh buckets.
+    """
+    try:
+        segments = decode_path(raw_path)[len(PREFIX) :].split("/")
+    except InvalidRequest:
+        return UNKNOWN_TENANT
+    if len(segments) > 2 and segments[0] == "static" and segments[1] == "images":
+        return PUBLIC_TENANT
+    if len(segments) > 3 and segments[0] == "media" and segments[2] == "uploads":
+        return segments[1] if _is_tenant(segments[1]) else UNKNOWN_TENANT
+    return UNKNOWN_TENANT
+
+
+def _is_tenant(text: str) -> bool:
+    return 0 < len(text) <= 63 and not text[0].isdigit() and set(text) <= _TENANT_CHARS
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitRule:
+    """`limit` requests per `window_ms`, counted with `strategy`."""
+
+    limit: int
+    window_ms: int
+    strategy: WindowStrategy
+
+    def __post_init__(self) -> None:
+        if self.limit < 1 or self.window_ms < 1:
+            raise ValueError(f"a rate limit needs limit >= 1 and window >= 1 ms, got {self}")
+
+    def window_start(self, now_ms: int) -> int:
+        """The start of the fixed window `now_ms` falls in."""
+        return now_ms - now_ms % self.window_ms
+
+    def estimate(self, counts: WindowCounts) -> float:
+        """How many requests the bucket holds now."""
+        if self.strategy is WindowStrategy.FIXED:
+            return float(counts.current)
+        overlap = (self.window_ms - counts.elapsed_ms) / self.window_ms
+        return counts.previous * overlap + counts.current
+
+    def admits(self, counts: WindowCounts) -> bool:
+        """Whether one more request stays within the limit."""
+        return self.estimate(counts) + 1 <= self.limit
+
+    def decision(self, counts: WindowCounts, *, allowed: bool, now_ms: int) -> RateDecision:
+        """What to answer after a hit; `counts` are the counts after it."""
+        remaining = max(0, math.floor(self.limit - self.estimate(counts)))
+        reset_ms = self.window_ms - counts.elapsed_ms
+        retry_ms = 0 if allowed else self._wait_ms(counts)
+        return RateDecision(
+            allowed=allowed,
+            limit=self.limit,
+            remaining=remaining,
+            reset_at=math.ceil((now_ms + reset_ms) / 1000),
+            retry_after=max(1, math.ceil(retry_ms / 1000)) if not allowed else 0,
+        )
+
+    def _wait_ms(self, counts: WindowCounts) -> float:
+        """How long until one more request would be admitted."""
+        to_next_window = self.window_ms - counts.elapsed_ms
+        if self.strategy is WindowStrategy.FIXED:
+            return to_next_window if counts.current + 1 > self.limit else 0.0
+        room = self.limit - 1 - counts.current
+        if room >= 0:  # the previous window's weight must fade below `room`
+            if counts.previous == 0:
+                return 0.0
+            overlap_needed = room / counts.previous
+            return max(0.0, (1 - overlap_needed) * self.window_ms - counts.elapsed_ms)
+        # the current window becomes the previous one, and must fade in turn
+        overlap_needed = (self.limit - 1) / counts.current
+        return to_next_window + (1 - overlap_needed) * self.window_ms
+
+
+@dataclass(frozen=True, slots=True)
+class WindowCounts:
+    """A bucket's counts: in the previous and the current window, and how far into it we are."""
+
+    previous: int
+    current: int
+    elapsed_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class RateDecision:
+    """The answer to one hit, with what the `X-RateLimit-*` and `Retry-After` headers say.
+
+    `reset_at` is when the current window ends (epoch seconds, as GitHub and express-rate-limit
+    send `X-RateLimit-Reset`); `retry_after` is the seconds to wait when refused (else 0).
+    """
+
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_at: int
+    retry_after: int
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitPolicy:
+    """The configured limits (`RATE_LIMIT_*`); `factor` (0..1] tightens them under load."""
+
+    window_ms: int
+    max_requests: int
+    image_max_requests: int
+    strategy: WindowStrategy
+
+    def bucket(self, kind: RequestKind, client: str, raw_path: str) -> str | None:
+        """The key a request counts under, or None when it is never limited."""
+        if kind is RequestKind.HEALTH:
+            return None
+        if kind is RequestKind.IMAGE:
+            return f"image:{tenant_of(raw_path)}:{client}"
+        return f"{kind.value}:{client}"
+
+    def rule(self, kind: RequestKind, factor: float = 1.0) -> RateLimitRule:
+        """The rule for `kind`, its limit scaled by `factor` (never below one request)."""
+        base = self.image_max_requests if kind is RequestKind.IMAGE else self.max_requests
+        # the epsilon keeps 10 * 0.2 (= 1.999...) at 2
+        limit = max(1, math.floor(base * min(1.0, max(0.0, factor)) + 1e-9))
+        return RateLimitRule(limit, self.window_ms, self.strategy)

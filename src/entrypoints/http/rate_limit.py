@@ -1,0 +1,80 @@
+"""Rate limits in front of every route: `X-RateLimit-*` headers, and 429 when refused."""
+
+from __future__ import annotations
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from application.admit_request import AdmitRequest, Visit
+from domain.rate_limit import RateDecision
+from entrypoints.http.errors import error_response
+
+
+class RateLimiting:
+    """ASGI wrapper: asks `AdmitRequest` about every HTTP request before the app sees it.
+
+    Outside Litestar's routing, so unknown paths and wrong methods count too; the 429 is the
+    same JSON error as every other (spec §3), with `Retry-After`.
+    """
+
+    def __init__(self, app: ASGIApp, admit: AdmitRequest) -> None:
+        self.app = app
+        self.admit = admit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        decision = await self.admit(visit_of(scope))
+        if decision is None:
+            await self.app(scope, receive, send)
+            return
+        headers = rate_limit_headers(decision)
+        if not decision.allowed:
+            await _refuse(scope, receive, send, decision, headers)
+            return
+        encoded = [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+
+        async def send_with_limits(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", ()), *encoded]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_limits)
+
+
+def visit_of(scope: Scope) -> Visit:
+    """What the rate limits need from an ASGI scope."""
+    raw = scope.get("raw_path") or scope["path"].encode()
+    client = scope.get("client")
+    forwarded = [value for name, value in scope.get("headers", ()) if name == b"x-forwarded-for"]
+    return Visit(
+        path=scope["path"],
+        raw_path=raw.decode("utf-8", "surrogateescape"),
+        peer=client[0] if client else "",
+        forwarded_for=b",".join(forwarded).decode("latin-1") if forwarded else None,
+    )
+
+
+def rate_limit_headers(decision: RateDecision) -> dict[str, str]:
+    """`X-RateLimit-Limit`, `-Remaining` and `-Reset` (epoch seconds) of a decision."""
+    return {
+        "X-RateLimit-Limit": str(decision.limit),
+        "X-RateLimit-Remaining": str(decision.remaining),
+        "X-RateLimit-Reset": str(decision.reset_at),
+    }
+
+
+async def _refuse(
+    scope: Scope, receive: Receive, send: Send, decision: RateDecision, headers: dict[str, str]
+) -> None:
+    request: Request[object, object, State] = Request(scope, receive)
+    response = error_response(
+        request,
+        429,
+        "too many requests: slow down and retry later",
+        headers={**headers, "Retry-After": str(decision.retry_after)},
+    )
+    await response.to_asgi_response(app=None, request=request)(scope, receive, send)
