@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from concurrent.futures import Executor
 
@@ -43,8 +44,10 @@ class PillowImageProcessor(ImageProcessor):
 
     async def render(self, original: bytes, spec: TransformSpec) -> Rendition:
         loop = asyncio.get_running_loop()
+        # the request's context (correlation ID, phase timings) follows the work into the pool
+        context = contextvars.copy_context()
         return await loop.run_in_executor(
-            self._executor, render_safely, original, spec, self._limits
+            self._executor, context.run, render_safely, original, spec, self._limits
         )
 
     async def close(self) -> None:
