@@ -60,6 +60,10 @@ class AdmitRequest:
             self._metrics.rate_limit(decision=verdict, limiter=kind.value)
         return decision
 
+    def use_policy(self, policy: RateLimitPolicy) -> None:
+        """Apply new limits from the next request on (settings reloaded while serving)."""
+        self._policy = policy
+
     async def close(self) -> None:
         """Release the limiter's store and the gauge's probe."""
         await self._limiter.close()

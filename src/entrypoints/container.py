@@ -72,6 +72,7 @@ from application.ports.clock import Clock
 from application.ports.health import HealthIndicator
 from application.ports.host_resolver import HostResolver
 from application.ports.image_processor import ImageProcessor
+from application.ports.load_gauge import LoadGauge
 from application.ports.metrics import Metrics
 from application.ports.origin_fetcher import OriginFetcher
 from application.ports.rate_limiter import RateLimiter
@@ -244,6 +245,22 @@ def make_rate_limiter(settings: Settings, redis: Redis | None, clock: Clock) -> 
     return FailoverRateLimiter(shared, local, clock)
 
 
+def make_admit_request(
+    live: LiveSettings, limiter: RateLimiter, gauge: LoadGauge, metrics: Metrics
+) -> AdmitRequest:
+    """The rate-limit use case on the settings in force; reloaded limits apply at once."""
+    settings = live.current
+    admit = AdmitRequest(
+        policy=make_rate_limit_policy(settings),
+        limiter=limiter,
+        gauge=gauge,
+        proxies=TrustedProxies.parse(settings.TRUSTED_PROXIES),
+        metrics=metrics,
+    )
+    live.subscribe(lambda reloaded: admit.use_policy(make_rate_limit_policy(reloaded)))
+    return admit
+
+
 def make_rate_limit_policy(settings: Settings) -> RateLimitPolicy:
     """The `RATE_LIMIT_*` settings as the domain's policy."""
     return RateLimitPolicy(
@@ -399,14 +416,8 @@ class UseCases(containers.DeclarativeContainer):
 
     # abuse protection: rate limits that tighten under load
     admit_request = providers.Singleton(
-        lambda settings, limiter, gauge, metrics: AdmitRequest(
-            policy=make_rate_limit_policy(settings),
-            limiter=limiter,
-            gauge=gauge,
-            proxies=TrustedProxies.parse(settings.TRUSTED_PROXIES),
-            metrics=metrics,
-        ),
-        core.settings,
+        make_admit_request,
+        core.live_settings,
         adapters.rate_limiter,
         adapters.load_gauge,
         core.metrics,

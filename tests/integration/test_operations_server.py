@@ -355,3 +355,31 @@ def test_requests_still_running_at_the_shutdown_timeout_are_cut_and_the_exit_is_
     assert "Application shutdown complete" in logs  # resources were still closed in order
     [cut] = outcome
     assert not (isinstance(cut, httpx.Response) and cut.status_code == 200)
+
+
+def test_sighup_applies_a_new_rate_limit_without_a_restart(
+    origin: LoopbackOrigin, tmp_path: Path
+) -> None:
+    env_file = tmp_path / "media.env"
+    env_file.write_text(
+        f"BACKEND_URL={origin.base_url}\n"
+        f"CACHE_FILE_DIRECTORY={tmp_path / 'cache'}\n"
+        "RATE_LIMIT_MAX_REQUESTS=50\n"
+    )
+
+    def limit(server: RunningServer) -> int:
+        return int(httpx.get(server.url("/robots.txt"), timeout=30).headers["x-ratelimit-limit"])
+
+    with RunningServer({"LOG_LEVEL": "info"}, tmp_path / "server.log", env_file=env_file) as server:
+        pid = server.pid
+        before = limit(server)
+        env_file.write_text(env_file.read_text().replace("=50", "=7"))
+        server.send_signal(signal.SIGHUP)
+        wait_for(lambda: limit(server) <= 7)
+        after = limit(server)
+        same_process = server.pid == pid
+
+    # under load the limits shrink to a fifth at most, so 50 never reads as 7 or less
+    assert before > 7
+    assert 1 <= after <= 7
+    assert same_process
