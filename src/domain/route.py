@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import quote
 
 from domain.errors import InvalidRequest
@@ -21,6 +22,7 @@ MAX_DECODE_PASSES = 3
 DEFAULT_MAX_PATH_LENGTH = 2048
 MAX_SEGMENT_LENGTH = 255
 OPTION_SEGMENTS = 7
+PARSED_PATHS_REMEMBERED = 4096
 
 _TENANT = TENANT_PATTERN
 _INTEGER = re.compile(r"[0-9]{1,5}")
@@ -45,8 +47,18 @@ def parse_image_path(raw_path: str, *, max_length: int = DEFAULT_MAX_PATH_LENGTH
     """Parse a raw (still percent-encoded) request path into an `ImageRequest`.
 
     Raises `InvalidRequest` (400) for a bad value and `RouteNotFound` (404) for a path under
-    the prefix that matches neither route.
+    the prefix that matches neither route. Accepted paths are remembered (the result is
+    immutable), so a hot image costs one dictionary lookup here; refusals are not.
     """
+    return _parse_remembered(raw_path, max_length)
+
+
+@lru_cache(maxsize=PARSED_PATHS_REMEMBERED)
+def _parse_remembered(raw_path: str, max_length: int) -> ImageRequest:
+    return _parse(raw_path, max_length=max_length)
+
+
+def _parse(raw_path: str, *, max_length: int) -> ImageRequest:
     if len(raw_path) > max_length:
         raise InvalidRequest(f"path is longer than {max_length} characters")
     path = decode_path(raw_path)
