@@ -8,18 +8,13 @@ test's own, or a private `redis-server` on a free port that a test may stop (alw
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import time
 import uuid
-from types import TracebackType
 
 import redis
 
-from tests.support.server import free_port
+from tests.support.redis_server import RedisProcess
 
 SHARED_URL = "redis://127.0.0.1:6379/0"
-START_TIMEOUT = 10.0
 
 
 def shared_redis_or_fail() -> redis.Redis:
@@ -45,67 +40,5 @@ def delete_prefixed(client: redis.Redis, prefix: str) -> int:
     return int(client.delete(*keys)) if keys else 0
 
 
-class RedisServer:
-    """A private `redis-server` on a free loopback port, without persistence."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> RedisServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def start(self) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise AssertionError("these tests need redis-server on the PATH")
-        self._process = subprocess.Popen(
-            [
-                binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            self._wait_ready()
-        except BaseException:
-            self.stop()
-            raise
-
-    def stop(self) -> None:
-        process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.kill()
-            process.wait(10)
-
-    def _wait_ready(self) -> None:
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
-        deadline = time.monotonic() + START_TIMEOUT
-        try:
-            while time.monotonic() < deadline:
-                try:
-                    client.ping()
-                    return
-                except redis.RedisError:
-                    time.sleep(0.05)
-        finally:
-            client.close()
-        raise RuntimeError(f"redis-server on port {self.port} did not start")
+# the private server of the cache tests: one helper for every test that stops a Redis
+RedisServer = RedisProcess
