@@ -390,7 +390,6 @@ class UseCases(containers.DeclarativeContainer):
 
     core = providers.DependenciesContainer()
     adapters = providers.DependenciesContainer()
-    allowed_hosts = providers.Singleton(LiveHostAllowList, core.live_settings)
     serve_image = providers.Singleton(
         ServeImage,
         cache=adapters.result_cache,
@@ -488,7 +487,7 @@ def milliseconds_of(live: LiveSettings, name: str) -> Callable[[], float]:
     return lambda: float(getattr(live.current, name)) / 1000
 
 
-def make_origin_indicator(settings: Settings, allowed_hosts: LiveHostAllowList) -> HealthIndicator:
+def make_origin_indicator(settings: Settings, allowed_hosts: OriginHosts) -> HealthIndicator:
     """The directory check for a file:// origin, the allow-list check for an HTTP one."""
     directory = settings.backend_directory
     if directory is not None:
@@ -545,7 +544,7 @@ class Operations(containers.DeclarativeContainer):
             max_keys=core.settings.provided.CACHE_MEMORY_MAX_KEYS,
         ),
         providers.Singleton(PillowCodecsIndicator),
-        providers.Singleton(make_origin_indicator, core.settings, use_cases.allowed_hosts),
+        providers.Singleton(make_origin_indicator, core.settings, core.origin_hosts),
         providers.Singleton(PerformanceIndicator, performance_watch),
         providers.Singleton(CacheLayersIndicator, adapters.result_cache),
         providers.Singleton(OriginBreakerIndicator, core.circuits),

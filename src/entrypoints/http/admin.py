@@ -11,7 +11,7 @@ from application.flush_tenant import FlushTenant
 from domain.errors import InvalidRequest
 from domain.tenant import checked_tenant
 from entrypoints.cache_reports import flush_report
-from entrypoints.http.errors import NO_STORE
+from entrypoints.http.errors import NO_STORE_NOSNIFF
 from entrypoints.http.operations import require_internal_secret
 
 
@@ -28,7 +28,9 @@ async def flush_tenant(request: Request[object, object, State]) -> Response[dict
     flush: FlushTenant = state.flush_tenant
     outcome = await flush(tenant)
     return Response(
-        flush_report(outcome), status_code=200 if outcome.complete else 503, headers=NO_STORE
+        flush_report(outcome),
+        status_code=200 if outcome.complete else 503,
+        headers=NO_STORE_NOSNIFF,
     )
 
 

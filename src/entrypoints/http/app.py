@@ -19,11 +19,8 @@ from entrypoints.http.operations import OPERATIONS_ROUTES, OperationsState
 from entrypoints.http.origin_guards import install_origin_guards
 from entrypoints.http.pages import default_image, index, live, ready, robots
 from entrypoints.http.protection import protected
-from entrypoints.lifecycle import Lifecycle
 from entrypoints.settings import Settings
 from entrypoints.upkeep import CacheUpkeep
-
-__all__ = ["Lifecycle", "make_app", "make_litestar"]  # Lifecycle moved to entrypoints.lifecycle
 
 log = logging.getLogger(__name__)
 

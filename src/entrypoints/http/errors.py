@@ -17,7 +17,8 @@ from entrypoints.http.correlation import correlation_id_of
 
 log = logging.getLogger(__name__)
 
-NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+NO_STORE = {"Cache-Control": "no-store"}
+NO_STORE_NOSNIFF = {**NO_STORE, "X-Content-Type-Options": "nosniff"}
 _CODES = {
     400: "INVALID_REQUEST",
     401: "UNAUTHORIZED",
@@ -45,7 +46,7 @@ def error_response(
         "path": request.scope.get("path", ""),
         "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
     }
-    return Response(body, status_code=status, headers={**NO_STORE, **(headers or {})})
+    return Response(body, status_code=status, headers={**NO_STORE_NOSNIFF, **(headers or {})})
 
 
 def on_invalid_request(

@@ -20,10 +20,10 @@ from application.ports.health import HealthStatus
 from application.ports.metrics import ResourceSample
 from application.resources import ResourceSampler
 from domain.network import is_internal_address
+from entrypoints.http.errors import NO_STORE
 from entrypoints.http.internal_auth import internal_secret_matches
 from entrypoints.settings import LiveSettings
 
-NO_STORE = {"Cache-Control": "no-store"}
 SECRET_HEADER = "x-internal-secret"  # noqa: S105 (a header name, not a secret)
 DISTRIBUTIONS = ("media-stream", "litestar", "uvicorn", "pillow", "httpx", "prometheus-client")
 

@@ -21,11 +21,11 @@ from application.origin_circuits import OriginCircuits
 from application.tenant_domains import RefreshTenantDomains, TenantDomains, TenantDomainsStatus
 from domain.breaker import BreakerSnapshot, BreakerState
 from entrypoints.container import Container
+from entrypoints.http.errors import NO_STORE
 from entrypoints.http.operations import require_internal_secret
 
 log = logging.getLogger(__name__)
 
-NO_STORE = {"Cache-Control": "no-store"}
 _WORST_FIRST = (BreakerState.OPEN, BreakerState.HALF_OPEN, BreakerState.CLOSED)
 
 

@@ -7,9 +7,10 @@ from pathlib import Path
 from litestar import Request, Response, get
 from litestar.datastructures import State
 
+from entrypoints.http.errors import NO_STORE
+
 STATIC = Path(__file__).resolve().parent / "static"
 STATIC_CACHE_CONTROL = "public, max-age=3600"
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 @get("/health/live", name="live", cache_control=None)
