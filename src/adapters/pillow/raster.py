@@ -20,9 +20,11 @@ from adapters.pillow.structure import (
 )
 from application.errors import DecodeFailed, DecompressionBomb, NotAnImage
 
-# As Image.thumbnail does: let the decoder shrink (JPEG DCT scaling) only down to twice the
-# target, so the final resample still has pixels to average and stays sharp.
-DRAFT_GAP = 2.0
+# The decoder may shrink (JPEG DCT scaling) down to this much more than the target: at 1.25
+# a large photo decodes at 1/8 for a thumbnail, while a DCT shrink that would leave less than
+# that to the final Lanczos pass (1920 -> 960 for 800) is skipped, as it costs sharpness
+# (bench/quality_bench.py: SSIM against a whole-image Lanczos within 0.005 of a gap of 2).
+DRAFT_GAP = 1.25
 
 _UPRIGHT = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
