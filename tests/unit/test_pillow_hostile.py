@@ -19,6 +19,7 @@ from adapters.pillow.sniff import SourceFormat, sniff
 from adapters.pillow.structure import (
     gif_end,
     gif_frame_count,
+    jpeg_scan_count,
     png_damaged_chunk,
     png_end,
     polyglot_marker,
@@ -105,6 +106,19 @@ def test_gif_frames_behind_stray_bytes_are_still_counted() -> None:
 
     assert gif_frame_count(hidden, stop_after=10) == 3
     assert Image.open(io.BytesIO(hidden)).n_frames == 3  # as Pillow steps over them
+
+
+def test_scans_are_counted_unless_the_headers_prove_a_single_pass() -> None:
+    photo = Image.new("RGB", (64, 48), (200, 40, 40))
+    sequential = encode(photo, "JPEG")
+    progressive = encode(photo, "JPEG", progressive=True)
+    # a sequential frame whose first scan holds every component, then more scans anyway
+    padded = sequential[:-2] + sequential[sequential.rfind(b"\xff\xda") : -2] * 300 + b"\xff\xd9"
+
+    assert jpeg_scan_count(sequential) == 1
+    assert jpeg_scan_count(padded) == 1  # libjpeg stops at the second scan: no bomb
+    assert jpeg_scan_count(progressive) == progressive.count(b"\xff\xda") > 1
+    assert jpeg_scan_count(hostile.jpeg_scan_bomb()) > 400
 
 
 def test_image_ends_are_found_by_walking_the_container() -> None:

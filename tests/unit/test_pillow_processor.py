@@ -269,9 +269,28 @@ def photo_jpeg(width: int, height: int) -> bytes:
 
 def test_a_jpeg_is_decoded_shrunk_to_what_the_result_needs() -> None:
     picture = RasterPicture(photo_jpeg(4000, 3000), SourceFormat.JPEG, LIMITS)
-    # DCT scaling by 1/4: the smallest decode still at least twice the 300x200 target
-    assert picture.still(Size(300, 200)).size == (1000, 750)
+    # DCT scaling by 1/8: the smallest decode still at least 1.25 times the 300x200 target
+    assert picture.still(Size(300, 200)).size == (500, 375)
     assert picture.still(None).size == (4000, 3000)
+
+
+def test_a_dct_shrink_that_would_leave_too_few_pixels_is_not_taken() -> None:
+    picture = RasterPicture(photo_jpeg(1920, 1080), SourceFormat.JPEG, LIMITS)
+    # 1/2 would give 960 pixels for an 800-pixel result: too little for the final Lanczos
+    assert picture.still(Size(800, 450)).size == (1920, 1080)
+    assert picture.still(Size(400, 225)).size == (960, 540)
+
+
+def test_a_thumbnail_of_a_large_photo_keeps_its_size_and_colours() -> None:
+    image = Image.new("RGB", (4000, 3000), RED)
+    image.paste(BLUE, (2000, 0, 4000, 3000))
+    result = render(encode(image, "JPEG", quality=90), spec(300, 200, fmt="jpeg"), LIMITS)
+    thumbnail = open_image(result.data)
+
+    assert result.data[:3] == b"\xff\xd8\xff"
+    assert thumbnail.size == (300, 200)
+    assert near(thumbnail.getpixel((40, 100)), RED)
+    assert near(thumbnail.getpixel((260, 100)), BLUE)
 
 
 def test_a_large_trim_decodes_the_jpeg_again_with_enough_pixels() -> None:

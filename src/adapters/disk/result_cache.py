@@ -45,11 +45,13 @@ class CorruptEntry(Exception):
 class DiskResultCache(ResultCache):
     """Keeps results as files under `root`, written atomically, read back after a restart.
 
-    A write goes to a temporary file in the entry's directory, is fsynced, then renamed over
-    the entry, so readers see the old entry or the new one, never a mix. A file that cannot be
-    read as a whole entry of the current version is a miss and is deleted. A file system error
-    (disk full, permissions) is logged and answered as a miss or a dropped write: a cache that
-    fails must not fail the request. All file I/O runs in worker threads, off the event loop.
+    A write goes to a temporary file in the entry's directory, then is renamed over the entry,
+    so readers see the old entry or the new one, never a mix. It is not fsynced: the layer is
+    a cache, a file a crash left short fails its size check and is a miss, and an fsync on
+    every miss cost the request several milliseconds of waiting on the disk. A file that
+    cannot be read as a whole entry of the current version is a miss and is deleted. A file
+    system error (disk full, permissions) is logged and answered as a miss or a dropped write:
+    a cache that fails must not fail the request. All file I/O runs in worker threads, off the event loop.
     """
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
@@ -179,8 +181,6 @@ def _write_atomically(path: Path, content: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as file:
             file.write(content)
-            file.flush()
-            os.fsync(file.fileno())
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
