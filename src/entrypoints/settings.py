@@ -258,6 +258,9 @@ class Settings(BaseSettings):
     MAX_SOURCE_BYTES_WEBP: int = Field(default=3 * MIB, ge=1024)
     MAX_SOURCE_BYTES_GIF: int = Field(default=2 * MIB, ge=1024)
     MAX_SOURCE_BYTES_SVG: int = Field(default=1 * MIB, ge=1024)
+    # Renders in this many processes (ADR 20); 0 runs them in IMAGE_WORKER_THREADS threads of
+    # the serving process. `media-stream serve --workers N` sets it (default: the CPUs).
+    IMAGE_RENDER_PROCESSES: int = Field(default=0, ge=0, le=256)
 
     @field_validator("VALIDATION_ALLOWED_DOMAINS")
     @classmethod
