@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 
 from dependency_injector import containers, providers
@@ -36,7 +36,7 @@ from adapters.memory import (
 )
 from adapters.memory.health import MemoryResultCacheIndicator
 from adapters.memory.rate_limiter import MemoryRateLimiter
-from adapters.pillow import PillowImageProcessor
+from adapters.pillow import PillowImageProcessor, RenderProcesses, SourceLimits
 from adapters.pillow.health import PillowCodecsIndicator
 from adapters.prometheus import PrometheusMetrics
 from adapters.redis import (
@@ -222,13 +222,28 @@ def make_tenant_refresh(
     return RefreshTenantDomains(source=source, domains=domains, clock=clock)
 
 
+def make_image_pool(settings: Settings) -> Executor:
+    """Where renders run: IMAGE_RENDER_PROCESSES processes (ADR 20), or threads of this one."""
+    if settings.IMAGE_RENDER_PROCESSES > 0:
+        limits = SourceLimits(
+            settings.MAX_SOURCE_PIXELS,
+            settings.MAX_ANIMATION_FRAMES,
+            settings.MAX_ANIMATION_PIXELS,
+            settings.IMAGE_PROCESSING_TIMEOUT / 1000,
+        )
+        return RenderProcesses(settings.IMAGE_RENDER_PROCESSES, limits)
+    return ThreadPoolExecutor(
+        max_workers=settings.IMAGE_WORKER_THREADS, thread_name_prefix="pillow"
+    )
+
+
 def make_render_gate(
     processor: ImageProcessor, settings: Settings, metrics: Metrics | None = None
 ) -> RenderGate:
     """The processor behind a bounded queue and the processing time budget."""
     return RenderGate(
         processor,
-        workers=settings.IMAGE_WORKER_THREADS,
+        workers=settings.IMAGE_RENDER_PROCESSES or settings.IMAGE_WORKER_THREADS,
         queue_max=settings.IMAGE_QUEUE_MAX,
         budget=settings.IMAGE_PROCESSING_TIMEOUT / 1000,
         metrics=metrics,
@@ -277,11 +292,7 @@ class Core(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     clock = providers.Singleton(SystemClock)
     live_settings = providers.Singleton(LiveSettings, settings)
-    image_pool = providers.Singleton(
-        ThreadPoolExecutor,
-        max_workers=settings.provided.IMAGE_WORKER_THREADS,
-        thread_name_prefix="pillow",
-    )
+    image_pool = providers.Singleton(make_image_pool, settings)
 
     # What the service records for dashboards (ADR 11); every layer reports into it.
     metrics = providers.Singleton(

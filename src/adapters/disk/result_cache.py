@@ -51,7 +51,8 @@ class DiskResultCache(ResultCache):
     every miss cost the request several milliseconds of waiting on the disk. A file that
     cannot be read as a whole entry of the current version is a miss and is deleted. A file
     system error (disk full, permissions) is logged and answered as a miss or a dropped write:
-    a cache that fails must not fail the request. All file I/O runs in worker threads, off the event loop.
+    a cache that fails must not fail the request. All file I/O runs in worker threads, off the
+    event loop.
     """
 
     def __init__(self, root: str | os.PathLike[str]) -> None:

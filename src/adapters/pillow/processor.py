@@ -9,6 +9,7 @@ from concurrent.futures import Executor
 
 from adapters.pillow.guards import SourceLimits, guard_pillow
 from adapters.pillow.pipeline import render
+from adapters.pillow.processes import RenderProcesses
 from application.errors import DecodeFailed, DecompressionBomb, ProcessingError
 from application.ports.image_processor import ImageProcessor, Rendition
 from domain.transform import TransformSpec
@@ -24,7 +25,9 @@ class PillowImageProcessor(ImageProcessor):
     unexpected exception (logged with its traceback): a worker never fails a request.
     SVG originals are rasterised in a child process killed after `max_render_seconds`
     (`ProcessingTimeout`); raster work is bounded by the pixel and frame limits instead.
-    Constructing one sets Pillow's process-wide bomb limit to `max_source_pixels`.
+    Constructing one sets Pillow's process-wide bomb limit to `max_source_pixels`. With a
+    `RenderProcesses` executor the renders run in other processes (ADR 20); a process that
+    dies costs its render a `DecodeFailed` and the pool is restarted.
     """
 
     def __init__(
@@ -44,11 +47,30 @@ class PillowImageProcessor(ImageProcessor):
 
     async def render(self, original: bytes, spec: TransformSpec) -> Rendition:
         loop = asyncio.get_running_loop()
+        if isinstance(self._executor, RenderProcesses):
+            return await self._render_in_process(loop, original, spec)
         # the request's context (correlation ID, phase timings) follows the work into the pool
         context = contextvars.copy_context()
         return await loop.run_in_executor(
             self._executor, context.run, render_safely, original, spec, self._limits
         )
+
+    async def _render_in_process(
+        self, loop: asyncio.AbstractEventLoop, original: bytes, spec: TransformSpec
+    ) -> Rendition:
+        """A context cannot cross a process: the render's own log lines lose the request's ID."""
+        processes = self._executor
+        assert isinstance(processes, RenderProcesses)
+        try:
+            return await loop.run_in_executor(
+                processes, render_safely, original, spec, self._limits
+            )
+        except ProcessingError:
+            raise
+        except Exception as exc:
+            if not processes.restart_if_broken(exc):
+                log.exception("unexpected failure rendering %s", spec.canonical)
+            raise DecodeFailed(f"the render process failed: {exc!r}") from exc
 
     async def close(self) -> None:
         """Nothing to release: the executor belongs to whoever passed it in."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -45,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve HTTP until stopped")
     serve.add_argument("--host", help="address to bind (default: HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to bind (default: PORT, 3003)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="render processes (default: IMAGE_RENDER_PROCESSES, else the number of CPUs; "
+        "0: renders in threads of the server process)",
+    )
     serve.set_defaults(handler=_serve)
     _add_config_commands(commands)
     add_cache_commands(commands)
@@ -56,6 +63,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     host = args.host or settings.HOST
     port = args.port or settings.PORT
     configure_logging(settings.LOG_LEVEL, settings.LOG_FORMAT)
+    settings = settings.model_copy(update={"IMAGE_RENDER_PROCESSES": _workers(settings, args)})
     container = build_container(settings)
     app = make_app(container)
     config = uvicorn.Config(
@@ -73,6 +81,12 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     live = container.core.live_settings()
     live.subscribe(lambda fresh: configure_logging(fresh.LOG_LEVEL, fresh.LOG_FORMAT))
     return serve(config, lifecycle=container.operations.lifecycle(), live=live)
+
+
+def _workers(settings: Settings, args: argparse.Namespace) -> int:
+    if args.workers is not None:
+        return max(0, int(args.workers))
+    return settings.IMAGE_RENDER_PROCESSES or os.cpu_count() or 1
 
 
 # -- media-stream config check | show | reload ------------------------------------------------
