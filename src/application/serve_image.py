@@ -27,6 +27,9 @@ from domain.transform import Box, TransformSpec
 
 log = logging.getLogger(__name__)
 
+# requests and Accept headers whose result key is remembered (a key costs a SHA-256)
+MAX_REMEMBERED_KEYS = 4096
+
 
 @dataclass(frozen=True, slots=True)
 class ImageQuery:
@@ -98,6 +101,7 @@ class ServeImage:
         self._shared = shared
         self._originals: SingleFlight[Original] = SingleFlight()
         self._metrics = metrics
+        self._keys: dict[tuple[ImageRequest, str | None], tuple[TransformSpec, ResultKey]] = {}
 
     async def __call__(self, query: ImageQuery) -> ImageAnswer:
         request = query.request
@@ -105,8 +109,7 @@ class ServeImage:
             raise InvalidRequest(
                 "the origin host is not in the allow-list", code="HOST_NOT_ALLOWED"
             )
-        spec = request.spec_for(AcceptedFormats.from_header(query.accept))
-        key = ResultKey.of(request.source, spec)
+        spec, key = self._spec_and_key(request, query.accept)
         cached = await self._cache.get(key)
         if cached is not None:
             result, status, reason = cached[0], cached[1], None
@@ -127,6 +130,19 @@ class ServeImage:
             ),
             vary_accept=request.negotiates,
         )
+
+    def _spec_and_key(
+        self, request: ImageRequest, accept: str | None
+    ) -> tuple[TransformSpec, ResultKey]:
+        """The spec and result key of a request and Accept header, digested once per pair."""
+        remembered = self._keys.get((request, accept))
+        if remembered is None:
+            spec = request.spec_for(AcceptedFormats.from_header(accept))
+            remembered = (spec, ResultKey.of(request.source, spec))
+            if len(self._keys) >= MAX_REMEMBERED_KEYS:
+                self._keys.clear()
+            self._keys[(request, accept)] = remembered
+        return remembered
 
     async def _produce_once(
         self, source: ImageSource, spec: TransformSpec, key: ResultKey

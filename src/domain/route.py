@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 from urllib.parse import quote
 
@@ -27,6 +26,9 @@ PARSED_PATHS_REMEMBERED = 4096
 _TENANT = TENANT_PATTERN
 _INTEGER = re.compile(r"[0-9]{1,5}")
 _ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")
+# exactly the Unicode category Cc: C0 controls, DEL and the C1 range; one regex scan where a
+# per-character category lookup cost a hit a tenth of its time
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _LAST_SEGMENT = re.compile(r"([0-9]{1,3})\.([a-z]{3,4})")
 
@@ -104,7 +106,7 @@ def _percent_decode(text: str, *, strict: bool) -> str:
 
 def _refuse_unsafe_characters(path: str) -> None:
     # Cc, not just < 0x20: DEL and the C1 range (U+0080..U+009F) corrupt file names and logs too
-    if any(unicodedata.category(ch) == "Cc" for ch in path):
+    if _CONTROL.search(path):
         raise InvalidRequest("path holds a control character")
     if "\\" in path:
         raise InvalidRequest("path holds a backslash")

@@ -48,6 +48,7 @@ class PrometheusMetrics(Metrics):
         self._multiprocess_directory = multiprocess_directory or None
         self._tenant = LabelBudget(tenant_limit)
         self._gets: dict[str, list[int]] = {}  # layer -> [hits, misses]
+        self._cache_children: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
         self._build_http()
         self._build_work()
         self._build_process()
@@ -78,8 +79,16 @@ class PrometheusMetrics(Metrics):
         self._errors.labels(kind, code).inc()
 
     def cache_operation(self, *, layer: str, operation: str, outcome: str, seconds: float) -> None:
-        self._cache_operations.labels(layer, operation, outcome).inc()
-        self._cache_seconds.labels(layer, operation).observe(seconds)
+        # one call per cache layer per request: the labelled children are looked up once
+        children = self._cache_children.get((layer, operation, outcome))
+        if children is None:
+            children = (
+                self._cache_operations.labels(layer, operation, outcome),
+                self._cache_seconds.labels(layer, operation),
+            )
+            self._cache_children[(layer, operation, outcome)] = children
+        children[0].inc()
+        children[1].observe(seconds)
         if operation == "get" and outcome in {"hit", "miss"}:
             counts = self._gets.setdefault(layer, [0, 0])
             counts[0 if outcome == "hit" else 1] += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from email.utils import formatdate
+from functools import lru_cache
 
 from litestar import HttpMethod, Request, Response, route
 from litestar.datastructures import State
@@ -15,6 +16,7 @@ FALLBACK_CACHE_CONTROL = "public, max-age=60"
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 
+@lru_cache(maxsize=8)
 def public_cache_control(ttl: int) -> str:
     """Cache-Control of a real result: long-lived and immutable at every cache."""
     return (
@@ -54,7 +56,7 @@ def _headers(answer: ImageAnswer, public_ttl: int) -> dict[str, str]:
         if answer.fallback
         else public_cache_control(public_ttl),
         "ETag": result.etag,
-        "Last-Modified": formatdate(result.produced_at, usegmt=True),
+        "Last-Modified": _http_date(result.produced_at),
         "X-Cache": answer.cache.value,
         "X-Content-Type-Options": "nosniff",
         "Cross-Origin-Resource-Policy": "cross-origin",
@@ -66,3 +68,9 @@ def _headers(answer: ImageAnswer, public_ttl: int) -> dict[str, str]:
     if result.format is OutputFormat.SVG:
         headers["Content-Security-Policy"] = SVG_CSP
     return headers
+
+
+@lru_cache(maxsize=4096)
+def _http_date(epoch_seconds: int) -> str:
+    """The HTTP date of a result's production time: formatted once per result, not per hit."""
+    return formatdate(epoch_seconds, usegmt=True)
