@@ -37,6 +37,8 @@ test: lint types contracts
 bench: $(STAMP)
 	$(BIN)/python bench/transform_bench.py
 	$(BIN)/python bench/cache_bench.py
+	$(BIN)/python bench/quality_bench.py
+	$(BIN)/python bench/miss_bench.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
