@@ -243,7 +243,7 @@ def make_render_gate(
     """The processor behind a bounded queue and the processing time budget."""
     return RenderGate(
         processor,
-        workers=settings.IMAGE_RENDER_PROCESSES or settings.IMAGE_WORKER_THREADS,
+        workers=settings.IMAGE_WORKER_THREADS,
         queue_max=settings.IMAGE_QUEUE_MAX,
         budget=settings.IMAGE_PROCESSING_TIMEOUT / 1000,
         metrics=metrics,
