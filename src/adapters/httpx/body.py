@@ -21,24 +21,38 @@ async def read_original(response: httpx.Response, caps: SourceByteCaps, label: s
     declared = _declared_length(response.headers)
     if declared is not None and declared > caps.largest:
         raise OriginTooLarge(f"{label} declares {declared} bytes")
-    body = bytearray()
+    # chunks are joined once at the end: growing one buffer copies a large body several times
+    chunks: list[bytes] = []
+    size = 0
     cap = caps.largest
     sniffed: OriginalFormat | None = None
     async for chunk in response.aiter_raw():
-        body += chunk
-        if sniffed is None and len(body) >= SNIFF_BYTES:
-            sniffed, cap = _sniffed(body, caps, declared, label)
-        if len(body) > cap:
+        chunks.append(chunk)
+        size += len(chunk)
+        if sniffed is None and size >= SNIFF_BYTES:
+            sniffed, cap = _sniffed(_head(chunks), caps, declared, label)
+        if size > cap:
             raise OriginTooLarge(f"{label} has more than {cap} bytes")
+    body = b"".join(chunks)
     if sniffed is None:  # a body shorter than SNIFF_BYTES
         sniffed, cap = _sniffed(body, caps, declared, label)
     if len(body) > cap:
         raise OriginTooLarge(f"{label} has more than {cap} bytes")
-    return Original(bytes(body), response.headers.get("content-type", ""))
+    return Original(body, response.headers.get("content-type", ""))
+
+
+def _head(chunks: list[bytes]) -> bytes:
+    """The first SNIFF_BYTES of the body read so far."""
+    head = bytearray()
+    for chunk in chunks:
+        head += chunk[: SNIFF_BYTES - len(head)]
+        if len(head) >= SNIFF_BYTES:
+            break
+    return bytes(head)
 
 
 def _sniffed(
-    body: bytearray, caps: SourceByteCaps, declared: int | None, label: str
+    body: bytes, caps: SourceByteCaps, declared: int | None, label: str
 ) -> tuple[OriginalFormat, int]:
     sniffed = sniff_original(bytes(body[:SNIFF_BYTES]))
     if sniffed is None:
