@@ -1,5 +1,10 @@
 """Rate limiting rules: which bucket a request counts in, how large it is, and what a hit answers.
 
+Requests come in kinds (images, health probes, static files, the rest), each with its own
+limit and window. Some are never counted, as the Node service's bypasses had it (`Bypasses`):
+health probes, static assets, known crawlers calling from an internal address, and internal
+callers whose `Referer` or `Origin` names a whitelisted or tenant domain.
+
 A bucket is a key (`image:<tenant>:<client>` or `<kind>:<client>`) counted in windows of
 `window_ms`. `fixed` counts per window; `sliding` weighs the previous window's count by how
 much of it still overlaps the last `window_ms` (the sliding-window counter: two numbers per
@@ -33,23 +38,87 @@ class RequestKind(StrEnum):
     """What a request is, for choosing its bucket and limit."""
 
     IMAGE = "image"
-    HEALTH = "health"  # never limited: probes must reach a node that is under attack
+    HEALTH = "health"  # bypassed by default: probes must reach a node that is under attack
     STATIC = "static"
     API = "api"
 
 
 _STATIC_PATHS = frozenset({"/", "/robots.txt", "/default.png", "/favicon.ico"})
+# The one /health route that changes state: an admin route, limited like the others.
+_HEALTH_ADMIN_ROUTES = frozenset({("POST", "/health/circuit-breaker/reset")})
+# What the Node service let through as static assets (never under the image prefix, whose
+# paths end in an output format: `.../80.png` must count as an image request).
+_ASSET_SUFFIXES = (".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".ico", ".svg")
+# Crawlers and link unfurlers whose user agents the Node service let through from internal
+# addresses (a server-side renderer or a preview service fetching on a visitor's behalf).
+_BOT_TOKENS = (
+    "facebook", "facebot", "twitterbot", "linkedinbot", "whatsapp", "telegrambot", "slackbot",
+    "discordbot", "slack-imgproxy", "googlebot", "bingbot", "baiduspider", "yandexbot",
+    "duckduckbot", "slurp", "applebot", "ahrefsbot", "semrushbot", "mj12bot", "dotbot",
+    "screaming frog", "seokicks", "pingdombot", "uptimerobot", "statuscake", "lighthouse",
+    "pagespeed", "gtmetrix", "headlesschrome", "phantomjs", "prerender",
+)  # fmt: skip
 
 
-def kind_of(path: str) -> RequestKind:
+def kind_of(path: str, method: str = "GET") -> RequestKind:
     """The kind of the request for `path` (the decoded path, as the server saw it)."""
     if path.startswith(PREFIX):
         return RequestKind.IMAGE
     if path == HEALTH_PATH or path.startswith(HEALTH_PATH + "/"):
+        if (method.upper(), path) in _HEALTH_ADMIN_ROUTES:
+            return RequestKind.API
         return RequestKind.HEALTH
     if path in _STATIC_PATHS:
         return RequestKind.STATIC
     return RequestKind.API
+
+
+def is_static_asset(path: str) -> bool:
+    """A static file by its name (`/default.png`, `/app.css`), never an image route."""
+    return not path.startswith(PREFIX) and path.lower().endswith(_ASSET_SUFFIXES)
+
+
+def is_bot(user_agent: str) -> bool:
+    """Whether `user_agent` names a known crawler, link unfurler or monitoring robot."""
+    agent = user_agent.lower()
+    return bool(agent) and any(token in agent for token in _BOT_TOKENS)
+
+
+def host_matches(host: str, patterns: tuple[str, ...]) -> bool:
+    """`host` is a pattern (`shop.example`), a subdomain of one, or matches `*.shop.example`
+    (which takes `shop.example` itself too), compared lower-case."""
+    host = host.lower().rstrip(".")
+    for pattern in patterns:
+        base = pattern.lower().removeprefix("*.")
+        if base and (host == base or host.endswith("." + base)):
+            return True
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class Bypasses:
+    """Requests never counted (`RATE_LIMIT_BYPASS_*`, as in the Node service).
+
+    `bots` and `whitelisted_domains` are believed only from internal callers: a user agent,
+    `Referer` and `Origin` are the client's own claims, so from outside they bypass nothing.
+    """
+
+    health_checks: bool = True
+    static_assets: bool = True
+    bots: bool = True
+    whitelisted_domains: tuple[str, ...] = ()
+
+    def by_route(self, kind: RequestKind, path: str) -> bool:
+        """Skipped for what it asks: a health probe or a static asset."""
+        if kind is RequestKind.HEALTH:
+            return self.health_checks
+        return self.static_assets and is_static_asset(path)
+
+    def by_caller(self, user_agent: str, referring_hosts: tuple[str, ...]) -> bool:
+        """Skipped for who asks (an internal caller): a crawler, or a whitelisted page's host."""
+        if self.bots and is_bot(user_agent):
+            return True
+        return any(host_matches(host, self.whitelisted_domains) for host in referring_hosts)
 
 
 def tenant_of(raw_path: str) -> str:
@@ -155,16 +224,24 @@ class RateDecision:
 
 @dataclass(frozen=True, slots=True)
 class RateLimitPolicy:
-    """The configured limits (`RATE_LIMIT_*`); `factor` (0..1] tightens them under load."""
+    """The configured limits (`RATE_LIMIT_*`); `factor` (0..1] tightens them under load.
+
+    `window_ms` and `max_requests` are the default rule (static files and other routes);
+    images and health probes have their own (a window of None is the default window).
+    """
 
     window_ms: int
     max_requests: int
     image_max_requests: int
     strategy: WindowStrategy
+    image_window_ms: int | None = None
+    health_window_ms: int = 10_000
+    health_max_requests: int = 1_000
+    bypasses: Bypasses = Bypasses()
 
     def bucket(self, kind: RequestKind, client: str, raw_path: str) -> str | None:
-        """The key a request counts under, or None when it is never limited."""
-        if kind is RequestKind.HEALTH:
+        """The key a request counts under, or None when its route is never limited."""
+        if self.bypasses.by_route(kind, raw_path):
             return None
         if kind is RequestKind.IMAGE:
             return f"image:{tenant_of(raw_path)}:{client}"
@@ -172,7 +249,14 @@ class RateLimitPolicy:
 
     def rule(self, kind: RequestKind, factor: float = 1.0) -> RateLimitRule:
         """The rule for `kind`, its limit scaled by `factor` (never below one request)."""
-        base = self.image_max_requests if kind is RequestKind.IMAGE else self.max_requests
+        base, window = self._limit_of(kind)
         # the epsilon keeps 10 * 0.2 (= 1.999...) at 2
         limit = max(1, math.floor(base * min(1.0, max(0.0, factor)) + 1e-9))
-        return RateLimitRule(limit, self.window_ms, self.strategy)
+        return RateLimitRule(limit, window, self.strategy)
+
+    def _limit_of(self, kind: RequestKind) -> tuple[int, int]:
+        if kind is RequestKind.IMAGE:
+            return self.image_max_requests, self.image_window_ms or self.window_ms
+        if kind is RequestKind.HEALTH:
+            return self.health_max_requests, self.health_window_ms
+        return self.max_requests, self.window_ms

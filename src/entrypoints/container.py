@@ -20,6 +20,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from adapters.disk import DiskResultCache
 from adapters.httpx import (
     HttpxOriginFetcher,
+    HttpxProbeIndicator,
     HttpxTenantDomainSource,
     OriginTimeouts,
     SystemHostResolver,
@@ -89,7 +90,7 @@ from application.warm_cache import WarmCache
 from domain.breaker import BreakerPolicy
 from domain.clients import TrustedProxies
 from domain.originals import SourceByteCaps
-from domain.rate_limit import RateLimitPolicy
+from domain.rate_limit import Bypasses, RateLimitPolicy
 from domain.retry import RetryPolicy
 from entrypoints.lifecycle import Lifecycle
 from entrypoints.settings import LiveHostAllowList, LiveSettings, Settings
@@ -109,7 +110,7 @@ def make_origin(
         settings.BACKEND_URL,
         hosts=hosts,
         resolver=resolver,
-        circuits=circuits,
+        circuits=circuits if settings.HTTP_CIRCUIT_BREAKER_ENABLED else None,
         retry=retry_policy(settings),
         caps=source_caps(settings),
         timeouts=OriginTimeouts(
@@ -117,6 +118,8 @@ def make_origin(
             read=settings.HTTP_READ_TIMEOUT / 1000,
             pool=settings.HTTP_POOL_TIMEOUT / 1000,
             total=settings.EXTERNAL_REQUEST_TIMEOUT / 1000,
+            attempt=settings.HTTP_TIMEOUT / 1000 or None,
+            keep_alive=settings.HTTP_POOL_KEEP_ALIVE_MS / 1000,
         ),
         max_connections=settings.HTTP_POOL_MAX_SOCKETS,
     )
@@ -203,11 +206,11 @@ def make_origin_hosts(live: LiveSettings, tenants: TenantDomains) -> OriginHosts
 
 
 def make_tenant_domain_source(settings: Settings) -> TenantDomainSource | None:
-    """The tenant-domain list at TENANT_DOMAINS_REFRESH_URL, or None when that is unset."""
-    if not settings.TENANT_DOMAINS_REFRESH_URL:
+    """The tenant-domain list (`Settings.tenant_domains_url`), or None when there is none."""
+    if not settings.tenant_domains_url:
         return None
     return HttpxTenantDomainSource(
-        settings.TENANT_DOMAINS_REFRESH_URL,
+        settings.tenant_domains_url,
         settings.INTERNAL_DOMAINS_SECRET,
         timeout=settings.EXTERNAL_REQUEST_TIMEOUT / 1000,
     )
@@ -246,7 +249,11 @@ def make_rate_limiter(settings: Settings, redis: Redis | None, clock: Clock) -> 
 
 
 def make_admit_request(
-    live: LiveSettings, limiter: RateLimiter, gauge: LoadGauge, metrics: Metrics
+    live: LiveSettings,
+    limiter: RateLimiter,
+    gauge: LoadGauge,
+    metrics: Metrics,
+    tenant_domains: TenantDomains,
 ) -> AdmitRequest:
     """The rate-limit use case on the settings in force; reloaded limits apply at once."""
     settings = live.current
@@ -256,6 +263,7 @@ def make_admit_request(
         gauge=gauge,
         proxies=TrustedProxies.parse(settings.TRUSTED_PROXIES),
         metrics=metrics,
+        tenant_hosts=tenant_domains,
     )
     live.subscribe(lambda reloaded: admit.use_policy(make_rate_limit_policy(reloaded)))
     return admit
@@ -268,6 +276,15 @@ def make_rate_limit_policy(settings: Settings) -> RateLimitPolicy:
         max_requests=settings.RATE_LIMIT_MAX_REQUESTS,
         image_max_requests=settings.RATE_LIMIT_IMAGE_MAX_REQUESTS,
         strategy=settings.RATE_LIMIT_STRATEGY,
+        image_window_ms=settings.RATE_LIMIT_IMAGE_WINDOW_MS or None,
+        health_window_ms=settings.RATE_LIMIT_HEALTH_WINDOW_MS,
+        health_max_requests=settings.RATE_LIMIT_HEALTH_MAX_REQUESTS,
+        bypasses=Bypasses(
+            health_checks=settings.RATE_LIMIT_BYPASS_HEALTH_CHECKS,
+            static_assets=settings.RATE_LIMIT_BYPASS_STATIC_ASSETS,
+            bots=settings.RATE_LIMIT_BYPASS_BOTS,
+            whitelisted_domains=settings.RATE_LIMIT_BYPASS_WHITELISTED_DOMAINS,
+        ),
     )
 
 
@@ -293,7 +310,7 @@ class Core(containers.DeclarativeContainer):
     redis = providers.Singleton(make_redis, settings)
     # Origin guards: state shared by the HTTP origin and the /health/* routes, per process.
     tenant_domains = providers.Singleton(
-        lambda settings: TenantDomains(enabled=bool(settings.TENANT_DOMAINS_REFRESH_URL)),
+        lambda settings: TenantDomains(enabled=bool(settings.tenant_domains_url)),
         settings,
     )
     origin_hosts = providers.Singleton(make_origin_hosts, live_settings, tenant_domains)
@@ -371,6 +388,7 @@ class Adapters(containers.DeclarativeContainer):
         MemoryResultCache,
         max_bytes=core.settings.provided.CACHE_MEMORY_MAX_SIZE,
         max_keys=core.settings.provided.CACHE_MEMORY_MAX_KEYS,
+        ttl=core.settings.provided.CACHE_MEMORY_TTL,
     )
     disk_cache = providers.Singleton(DiskResultCache, core.settings.provided.CACHE_FILE_DIRECTORY)
     result_cache = providers.Singleton(
@@ -420,6 +438,7 @@ class UseCases(containers.DeclarativeContainer):
         adapters.rate_limiter,
         adapters.load_gauge,
         core.metrics,
+        core.tenant_domains,
     )
 
     # Flushes (ADR 8) and warming.
@@ -445,6 +464,7 @@ class UseCases(containers.DeclarativeContainer):
         cache=adapters.result_cache,
         access=adapters.access_counter,
         top_n=core.settings.provided.CACHE_WARMING_TOP_N,
+        min_accesses=core.settings.provided.CACHE_WARMING_THRESHOLD,
     )
 
 
@@ -495,6 +515,15 @@ def make_origin_indicator(settings: Settings, allowed_hosts: OriginHosts) -> Hea
     return ConfiguredOriginIndicator(settings.backend_host, allowed_hosts)
 
 
+def make_upstream_indicator(settings: Settings) -> HealthIndicator | None:
+    """Probes of HTTP_HEALTH_CHECK_URLS, or None when none are configured."""
+    if not settings.HTTP_HEALTH_CHECK_URLS:
+        return None
+    return HttpxProbeIndicator(
+        settings.HTTP_HEALTH_CHECK_URLS, timeout=settings.HTTP_HEALTH_CHECK_TIMEOUT / 1000
+    )
+
+
 class Operations(containers.DeclarativeContainer):
     """What runs the service in production: metrics, health, monitoring, the node's lifecycle."""
 
@@ -522,6 +551,7 @@ class Operations(containers.DeclarativeContainer):
         resource_sampler,
         performance_watch,
         providers.Callable(milliseconds_of, core.live_settings, "MONITORING_INTERVAL"),
+        providers.Callable(milliseconds_of, core.live_settings, "MONITORING_PERFORMANCE_INTERVAL"),
     )
     # One line per indicator; other parts of the service register theirs here.
     health_indicators = providers.List(
@@ -542,6 +572,7 @@ class Operations(containers.DeclarativeContainer):
             adapters.memory_cache,
             max_bytes=core.settings.provided.CACHE_MEMORY_MAX_SIZE,
             max_keys=core.settings.provided.CACHE_MEMORY_MAX_KEYS,
+            warn_percent=core.settings.provided.CACHE_MEMORY_WARNING_THRESHOLD,
         ),
         providers.Singleton(PillowCodecsIndicator),
         providers.Singleton(make_origin_indicator, core.settings, core.origin_hosts),
@@ -564,7 +595,11 @@ class Operations(containers.DeclarativeContainer):
     )
     check_health = providers.Singleton(
         CheckHealth,
-        health_indicators,
+        providers.Callable(
+            lambda indicators, probes: [*indicators, *present(probes)],
+            health_indicators,
+            providers.Singleton(make_upstream_indicator, core.settings),
+        ),
         timeout=providers.Callable(milliseconds_of, core.live_settings, "HEALTH_CHECK_TIMEOUT"),
     )
 

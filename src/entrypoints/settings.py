@@ -19,9 +19,11 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from domain.addresses import canonical_host
 from domain.clients import TrustedProxies
+from domain.cron import CronSchedule
 from domain.errors import AmbiguousHost
 from domain.policy import HostAllowList, NamingHostPolicy
 from domain.rate_limit import WindowStrategy
+from entrypoints.environment import Environment, read_environment
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +93,68 @@ class Settings(BaseSettings):
     CORS_ORIGIN: Annotated[tuple[str, ...], NoDecode] = ("*",)
     CORS_METHODS: Annotated[tuple[str, ...], NoDecode] = ("GET", "HEAD", "OPTIONS")
     CORS_MAX_AGE: int = Field(default=86_400, ge=0, le=604_800)
+
+    # -- the Node service's settings that had no counterpart here (see node_env.py) ----------
+    # Rate limits per kind of request, and the requests never counted.
+    RATE_LIMIT_IMAGE_WINDOW_MS: int = Field(
+        default=0, ge=0, le=86_400_000, description="0 = RATE_LIMIT_WINDOW_MS"
+    )
+    RATE_LIMIT_HEALTH_WINDOW_MS: int = Field(default=10_000, ge=100, le=86_400_000)
+    RATE_LIMIT_HEALTH_MAX_REQUESTS: int = Field(default=1_000, ge=1)
+    RATE_LIMIT_BYPASS_HEALTH_CHECKS: bool = True
+    RATE_LIMIT_BYPASS_STATIC_ASSETS: bool = True
+    RATE_LIMIT_BYPASS_BOTS: bool = True
+    RATE_LIMIT_BYPASS_WHITELISTED_DOMAINS: Annotated[tuple[str, ...], NoDecode] = ()
+    # The memory tier's entry lifetime and fill warning; warming's schedule and threshold.
+    CACHE_MEMORY_TTL: int = Field(default=0, ge=0, description="seconds, 0 = until evicted")
+    CACHE_MEMORY_WARNING_THRESHOLD: float = Field(default=0, ge=0, le=100, description="%")
+    CACHE_WARMING_ON_START: bool = True
+    CACHE_WARMING_THRESHOLD: int = Field(default=1, ge=1, description="accesses")
+    CACHE_WARMING_CRON: str = ""
+    # The origin client: a bound per attempt, idle connections, the breaker switch, probes.
+    HTTP_TIMEOUT: int = Field(default=0, ge=0, description="ms per attempt, 0 = no bound")
+    HTTP_POOL_KEEP_ALIVE_MS: int = Field(default=5_000, ge=0, le=3_600_000)
+    HTTP_CIRCUIT_BREAKER_ENABLED: bool = True
+    HTTP_HEALTH_CHECK_URLS: Annotated[tuple[str, ...], NoDecode] = ()
+    HTTP_HEALTH_CHECK_TIMEOUT: int = Field(default=5_000, ge=10, le=600_000)
+    # Monitoring: on or off, and the performance watch's own interval.
+    MONITORING_ENABLED: bool = True
+    MONITORING_PERFORMANCE_INTERVAL: int = Field(default=10_000, ge=50, description="ms")
+
+    @field_validator("RATE_LIMIT_BYPASS_WHITELISTED_DOMAINS", mode="before")
+    @classmethod
+    def _lower_domains(cls, value: object) -> object:
+        entries = _comma_list(value)
+        return tuple(entry.lower() for entry in entries) if isinstance(entries, tuple) else value
+
+    @field_validator("HTTP_HEALTH_CHECK_URLS", mode="before")
+    @classmethod
+    def _probe_urls(cls, value: object) -> object:
+        entries = _comma_list(value)
+        if isinstance(entries, tuple):
+            for entry in entries:
+                parts = urlsplit(entry)
+                if parts.scheme not in {"http", "https"} or not parts.hostname:
+                    raise ValueError(f"{entry!r} is not an http(s):// URL with a host")
+        return entries
+
+    @field_validator("CACHE_WARMING_CRON")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if value:
+            CronSchedule.parse(value)  # raises ValueError naming the bad field
+        return value
+
+    @property
+    def tenant_domains_url(self) -> str:
+        """TENANT_DOMAINS_REFRESH_URL; with only INTERNAL_DOMAINS_SECRET set, the Node
+        service's default: the backend's `/api/v1/tenant/internal/domains`."""
+        if self.TENANT_DOMAINS_REFRESH_URL or not self.INTERNAL_DOMAINS_SECRET:
+            return self.TENANT_DOMAINS_REFRESH_URL
+        if self.backend_directory is not None:
+            return ""
+        return f"{self.BACKEND_URL}/api/v1/tenant/internal/domains"
 
     @field_validator("VALIDATION_ALLOWED_DOMAINS", mode="before")
     @classmethod
@@ -308,18 +372,35 @@ def _comma_list(value: object) -> object:
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Read the settings; an invalid one raises `SettingsError` naming the variable."""
+    """Read the settings; an invalid one raises `SettingsError` naming the variable.
+
+    Node names (`node_env.py`) are read as the settings they name; a Node name and ours set
+    to different values is an error naming both.
+    """
     overrides.setdefault("_env_file", env_file())
+    environment = inspect_environment(Path(str(overrides["_env_file"])))
+    if environment.conflicts:
+        raise SettingsError("invalid settings: " + "; ".join(environment.conflicts))
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**{**environment.aliased, **overrides})  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = [
-            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
-            if error["loc"]
-            else error["msg"]
+            f"{_named(environment, error['loc'])}: {error['msg']}" if error["loc"] else error["msg"]
             for error in exc.errors()
         ]
         raise SettingsError("invalid settings: " + "; ".join(problems)) from exc
+
+
+def inspect_environment(file: Path | None = None) -> Environment:
+    """Where every setting comes from, and what becomes of the Node service's variables."""
+    return read_environment(Settings.model_fields, file or env_file())
+
+
+def _named(environment: Environment, location: tuple[int | str, ...]) -> str:
+    """The variable an error is about, with the Node name it was read from, if any."""
+    name = ".".join(str(part) for part in location)
+    source = environment.source_of(name)
+    return f"{name} (from {source.partition(' ')[0]})" if "Node name" in source else name
 
 
 # -- the environment file, reloading, and showing settings ------------------------------------
@@ -355,9 +436,17 @@ RELOADABLE = frozenset(
         "RATE_LIMIT_MAX_REQUESTS",
         "RATE_LIMIT_IMAGE_MAX_REQUESTS",
         "RATE_LIMIT_STRATEGY",
+        "RATE_LIMIT_IMAGE_WINDOW_MS",
+        "RATE_LIMIT_HEALTH_WINDOW_MS",
+        "RATE_LIMIT_HEALTH_MAX_REQUESTS",
+        "RATE_LIMIT_BYPASS_HEALTH_CHECKS",
+        "RATE_LIMIT_BYPASS_STATIC_ASSETS",
+        "RATE_LIMIT_BYPASS_BOTS",
+        "RATE_LIMIT_BYPASS_WHITELISTED_DOMAINS",
+        "MONITORING_PERFORMANCE_INTERVAL",
     }
 )
-SECRETS = frozenset({"INTERNAL_ADMIN_SECRET"})
+SECRETS = frozenset({"INTERNAL_ADMIN_SECRET", "INTERNAL_DOMAINS_SECRET", "REDIS_PASSWORD"})
 REDACTED = "********"
 
 

@@ -46,16 +46,29 @@ class RateLimiting:
 
 
 def visit_of(scope: Scope) -> Visit:
-    """What the rate limits need from an ASGI scope."""
+    """What the rate limits need from an ASGI scope (one pass over its headers)."""
     raw = scope.get("raw_path") or scope["path"].encode()
     client = scope.get("client")
-    forwarded = [value for name, value in scope.get("headers", ()) if name == b"x-forwarded-for"]
+    forwarded: list[bytes] = []
+    seen: dict[bytes, bytes] = {}
+    for name, value in scope.get("headers", ()):
+        if name == b"x-forwarded-for":
+            forwarded.append(value)
+        elif name in _CALLER_HEADERS:
+            seen.setdefault(name, value)
     return Visit(
         path=scope["path"],
         raw_path=raw.decode("utf-8", "surrogateescape"),
         peer=client[0] if client else "",
         forwarded_for=b",".join(forwarded).decode("latin-1") if forwarded else None,
+        method=str(scope.get("method") or "GET"),
+        user_agent=seen.get(b"user-agent", b"").decode("latin-1"),
+        referer=seen.get(b"referer", b"").decode("latin-1"),
+        origin=seen.get(b"origin", b"").decode("latin-1"),
     )
+
+
+_CALLER_HEADERS = frozenset({b"user-agent", b"referer", b"origin"})
 
 
 def rate_limit_headers(decision: RateDecision) -> dict[str, str]:
