@@ -294,7 +294,9 @@ def test_a_name_that_looks_like_ours_but_matches_nothing_is_warned_with_the_clos
         "RATE_LIMIT_IMAGE_MAX_REQUEST matches no setting; "
         "did you mean RATE_LIMIT_IMAGE_MAX_REQUESTS?"
     ) in warnings
-    assert "CACHE_MEMORY_MAXSIZE matches no setting; did you mean CACHE_MEMORY_MAX_SIZE?" in warnings
+    assert (
+        "CACHE_MEMORY_MAXSIZE matches no setting; did you mean CACHE_MEMORY_MAX_SIZE?" in warnings
+    )
     assert not any("EDITOR" in line for line in warnings)
     assert load_settings().RATE_LIMIT_IMAGE_MAX_REQUESTS == 3000  # nothing else changes
 
