@@ -81,6 +81,7 @@ def test_the_node_health_check_urls_are_probed_and_a_failing_one_is_down(
     assert health.status_code == 503
     upstream = health.json()["checks"]["upstream"]
     assert upstream["status"] == "down"
-    assert upstream["details"]["checks"][0]["status"] == 503
+    assert upstream["details"][origin.base_url + "/api/health"] == 503
+    assert upstream["details"]["failing"] == 1
     assert ready.status_code == 200
     assert "/api/health" in origin.paths

@@ -27,8 +27,8 @@ from application.health_indicators import (
 )
 from application.ports.health import HealthIndicator, HealthReport, HealthStatus
 from application.ports.process_stats import ProcessSnapshot
-from domain.policy import HostAllowList
 from domain.formats import OutputFormat
+from domain.policy import HostAllowList
 from domain.request import ResultKey
 from domain.result import ImageResult
 from entrypoints.container import Container, build_container

@@ -373,6 +373,8 @@ def test_with_a_ttl_an_entry_held_that_long_is_gone_and_counted_a_miss() -> None
 
     fresh, stale, held = asyncio.run(lookups())
     assert fresh is not None
-    assert stale is None and held is False
-    assert cache.stats().entries == 0 and cache.stats().size == 0
+    assert stale is None
+    assert held is False
+    assert cache.stats().entries == 0
+    assert cache.stats().size == 0
     assert cache.stats().misses == 1

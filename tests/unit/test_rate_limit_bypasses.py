@@ -124,8 +124,10 @@ def test_a_crawler_is_free_from_an_internal_address_only() -> None:
     assert answers(admit, visit(IMAGE, "127.0.0.1", user_agent="curl/8.5"), 3)[-1] == "refused"
     no_bots = admission(policy(bots=False))
     assert answers(no_bots, visit(IMAGE, INSIDE, user_agent=GOOGLEBOT), 3)[-1] == "refused"
-    assert is_bot("facebookexternalhit/1.1") and is_bot("Slackbot-LinkExpanding 1.0")
-    assert not is_bot("") and not is_bot("Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0")
+    assert is_bot("facebookexternalhit/1.1")
+    assert is_bot("Slackbot-LinkExpanding 1.0")
+    assert not is_bot("")
+    assert not is_bot("Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0")
 
 
 def test_an_internal_caller_from_a_whitelisted_page_is_free() -> None:
