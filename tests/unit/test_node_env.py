@@ -351,3 +351,10 @@ def test_config_show_says_where_each_value_comes_from(
         "value": 7,
         "source": "RATE_LIMIT_DEFAULT_MAX (Node name, .env)",
     }
+
+
+def test_readme_says_what_becomes_of_every_node_variable() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    migration = readme.split("### Migrating from the Node service", 1)[1].split("\n### ", 1)[0]
+
+    assert [name for name in NODE_VARIABLES if f"`{name}`" not in migration] == []
