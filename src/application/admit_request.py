@@ -12,18 +12,17 @@ from domain.clients import TrustedProxies, network_of
 from domain.load import AdaptiveLimits
 from domain.network import is_internal_address
 from domain.policy import HostPolicy
-from domain.rate_limit import RateDecision, RateLimitPolicy, kind_of
+from domain.rate_limit import UNKNOWN_TENANT, RateDecision, RateLimitPolicy, RequestKind
 
 
 @dataclass(frozen=True, slots=True)
 class Visit:
-    """What the rate limits look at in a request."""
+    """What the rate limits look at in a request (its kind and tenant told by the HTTP edge)."""
 
-    path: str  # as decoded by the server, for telling the kind of request
-    raw_path: str  # as sent, for reading the tenant of an image path
+    kind: RequestKind
     peer: str  # the address the connection comes from
+    tenant: str = UNKNOWN_TENANT  # the tenant an image request names
     forwarded_for: str | None = None  # every X-Forwarded-For header, joined by commas
-    method: str = "GET"
     user_agent: str = ""
     referer: str = ""
     origin: str = ""
@@ -71,9 +70,9 @@ class AdmitRequest:
         self._tenant_hosts = tenant_hosts
 
     async def __call__(self, visit: Visit) -> RateDecision | None:
-        kind = kind_of(visit.path, visit.method)
+        kind = visit.kind
         address = self._proxies.client(visit.peer, visit.forwarded_for)
-        bucket = self._policy.bucket(kind, network_of(address), visit.raw_path)
+        bucket = self._policy.bucket(kind, network_of(address), visit.tenant)
         if bucket is None or (is_internal_address(address) and self._trusted_caller(visit)):
             return None
         factor = self._adaptive.factor(self._gauge.reading())

@@ -1,7 +1,8 @@
 """Rate limiting rules: which bucket a request counts in, how large it is, and what a hit answers.
 
-Requests come in kinds (images, health probes, static files, the rest), each with its own
-limit and window. Some are never counted, as the Node service's bypasses had it (`Bypasses`):
+Requests come in kinds (images, health probes, static pages and assets, the rest), told apart
+at the HTTP edge, which knows the routes; each kind has its own limit and window. Some are
+never counted, as the Node service's bypasses had it (`Bypasses`):
 health probes, static assets, known crawlers calling from an internal address, and internal
 callers whose `Referer` or `Origin` names a whitelisted or tenant domain.
 
@@ -18,12 +19,6 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
-from domain.errors import InvalidRequest
-from domain.request import PUBLIC_TENANT
-from domain.route import PREFIX, decode_path
-
-HEALTH_PATH = "/health"
-_TENANT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 UNKNOWN_TENANT = "-"  # an image path whose tenant cannot be read (it will be a 400 anyway)
 
 
@@ -39,16 +34,11 @@ class RequestKind(StrEnum):
 
     IMAGE = "image"
     HEALTH = "health"  # bypassed by default: probes must reach a node that is under attack
-    STATIC = "static"
+    STATIC = "static"  # a static page (`/`, `/robots.txt`)
+    ASSET = "asset"  # a static file by its name (`/default.png`, `*.css`): bypassed by default
     API = "api"
 
 
-_STATIC_PATHS = frozenset({"/", "/robots.txt", "/default.png", "/favicon.ico"})
-# The one /health route that changes state: an admin route, limited like the others.
-_HEALTH_ADMIN_ROUTES = frozenset({("POST", "/health/circuit-breaker/reset")})
-# What the Node service let through as static assets (never under the image prefix, whose
-# paths end in an output format: `.../80.png` must count as an image request).
-_ASSET_SUFFIXES = (".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".ico", ".svg")
 # Crawlers and link unfurlers whose user agents the Node service let through from internal
 # addresses (a server-side renderer or a preview service fetching on a visitor's behalf).
 _BOT_TOKENS = (
@@ -58,24 +48,6 @@ _BOT_TOKENS = (
     "screaming frog", "seokicks", "pingdombot", "uptimerobot", "statuscake", "lighthouse",
     "pagespeed", "gtmetrix", "headlesschrome", "phantomjs", "prerender",
 )  # fmt: skip
-
-
-def kind_of(path: str, method: str = "GET") -> RequestKind:
-    """The kind of the request for `path` (the decoded path, as the server saw it)."""
-    if path.startswith(PREFIX):
-        return RequestKind.IMAGE
-    if path == HEALTH_PATH or path.startswith(HEALTH_PATH + "/"):
-        if (method.upper(), path) in _HEALTH_ADMIN_ROUTES:
-            return RequestKind.API
-        return RequestKind.HEALTH
-    if path in _STATIC_PATHS:
-        return RequestKind.STATIC
-    return RequestKind.API
-
-
-def is_static_asset(path: str) -> bool:
-    """A static file by its name (`/default.png`, `/app.css`), never an image route."""
-    return not path.startswith(PREFIX) and path.lower().endswith(_ASSET_SUFFIXES)
 
 
 def is_bot(user_agent: str) -> bool:
@@ -108,38 +80,17 @@ class Bypasses:
     bots: bool = True
     whitelisted_domains: tuple[str, ...] = ()
 
-    def by_route(self, kind: RequestKind, path: str) -> bool:
+    def by_route(self, kind: RequestKind) -> bool:
         """Skipped for what it asks: a health probe or a static asset."""
         if kind is RequestKind.HEALTH:
             return self.health_checks
-        return self.static_assets and is_static_asset(path)
+        return kind is RequestKind.ASSET and self.static_assets
 
     def by_caller(self, user_agent: str, referring_hosts: tuple[str, ...]) -> bool:
         """Skipped for who asks (an internal caller): a crawler, or a whitelisted page's host."""
         if self.bots and is_bot(user_agent):
             return True
         return any(host_matches(host, self.whitelisted_domains) for host in referring_hosts)
-
-
-def tenant_of(raw_path: str) -> str:
-    """The tenant an image path names, without validating the rest of it.
-
-    `static/images/...` is the public tenant; a path that does not decode or names no valid
-    tenant counts as `UNKNOWN_TENANT`, so made-up tenants cannot open fresh buckets.
-    """
-    try:
-        segments = decode_path(raw_path)[len(PREFIX) :].split("/")
-    except InvalidRequest:
-        return UNKNOWN_TENANT
-    if len(segments) > 2 and segments[0] == "static" and segments[1] == "images":
-        return PUBLIC_TENANT
-    if len(segments) > 3 and segments[0] == "media" and segments[2] == "uploads":
-        return segments[1] if _is_tenant(segments[1]) else UNKNOWN_TENANT
-    return UNKNOWN_TENANT
-
-
-def _is_tenant(text: str) -> bool:
-    return 0 < len(text) <= 63 and not text[0].isdigit() and set(text) <= _TENANT_CHARS
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,12 +190,15 @@ class RateLimitPolicy:
     health_max_requests: int = 1_000
     bypasses: Bypasses = Bypasses()
 
-    def bucket(self, kind: RequestKind, client: str, raw_path: str) -> str | None:
-        """The key a request counts under, or None when its route is never limited."""
-        if self.bypasses.by_route(kind, raw_path):
+    def bucket(self, kind: RequestKind, client: str, tenant: str = UNKNOWN_TENANT) -> str | None:
+        """The key a request counts under (an image's per `tenant` too), or None when its
+        kind is never limited. Static assets, when counted, count with the static pages."""
+        if self.bypasses.by_route(kind):
             return None
         if kind is RequestKind.IMAGE:
-            return f"image:{tenant_of(raw_path)}:{client}"
+            return f"image:{tenant}:{client}"
+        if kind is RequestKind.ASSET:
+            return f"{RequestKind.STATIC.value}:{client}"
         return f"{kind.value}:{client}"
 
     def rule(self, kind: RequestKind, factor: float = 1.0) -> RateLimitRule:

@@ -19,9 +19,8 @@ from domain.rate_limit import (
     WindowStrategy,
     host_matches,
     is_bot,
-    is_static_asset,
-    kind_of,
 )
+from tests.support.visits import visit_to
 
 IMAGE = "/media_stream-image/media/acme/uploads/a.jpg/10/10/cover/center/FFF/0/80.png"
 OUTSIDE = "198.51.100.1"
@@ -63,7 +62,7 @@ def answers(admit: AdmitRequest, visit: Visit, times: int) -> list[str]:
 
 
 def visit(path: str, peer: str = OUTSIDE, **headers: str) -> Visit:
-    return Visit(path=path, raw_path=path, peer=peer, **headers)  # type: ignore[arg-type]
+    return visit_to(path, peer, **headers)
 
 
 def test_each_kind_has_its_own_limit_and_window() -> None:
@@ -91,15 +90,10 @@ def test_health_probes_are_free_unless_the_bypass_is_off_then_they_have_their_li
 
 
 def test_the_breaker_reset_route_is_an_admin_route_never_a_free_health_probe() -> None:
-    reset = Visit(
-        path="/health/circuit-breaker/reset",
-        raw_path="/health/circuit-breaker/reset",
-        peer=OUTSIDE,
-        method="POST",
-    )
+    reset = visit_to("/health/circuit-breaker/reset", OUTSIDE, method="POST")
 
-    assert kind_of("/health/circuit-breaker/reset", "POST") is RequestKind.API
-    assert kind_of("/health/circuit-breaker/reset", "GET") is RequestKind.HEALTH
+    assert reset.kind is RequestKind.API
+    assert visit_to("/health/circuit-breaker/reset", OUTSIDE).kind is RequestKind.HEALTH
     assert answers(admission(policy()), reset, 4) == ["ok"] * 3 + ["refused"]
 
 
@@ -112,8 +106,8 @@ def test_static_assets_are_free_but_an_image_route_ending_in_png_is_not() -> Non
     assert answers(admission(policy(static_assets=False)), visit("/default.png"), 4)[-1] == (
         "refused"
     )
-    assert is_static_asset("/assets/App.CSS")
-    assert not is_static_asset(IMAGE)
+    assert visit("/assets/App.CSS").kind is RequestKind.ASSET
+    assert visit(IMAGE).kind is RequestKind.IMAGE
 
 
 def test_a_crawler_is_free_from_an_internal_address_only() -> None:

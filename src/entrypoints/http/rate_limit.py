@@ -10,6 +10,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from application.admit_request import AdmitRequest, Visit
 from domain.rate_limit import RateDecision
 from entrypoints.http.errors import error_response
+from entrypoints.http.request_kinds import classify
 
 
 class RateLimiting:
@@ -56,12 +57,14 @@ def visit_of(scope: Scope) -> Visit:
             forwarded.append(value)
         elif name in _CALLER_HEADERS:
             seen.setdefault(name, value)
+    kind, tenant = classify(
+        scope["path"], str(scope.get("method") or "GET"), raw.decode("utf-8", "surrogateescape")
+    )
     return Visit(
-        path=scope["path"],
-        raw_path=raw.decode("utf-8", "surrogateescape"),
+        kind=kind,
         peer=client[0] if client else "",
+        tenant=tenant,
         forwarded_for=b",".join(forwarded).decode("latin-1") if forwarded else None,
-        method=str(scope.get("method") or "GET"),
         user_agent=seen.get(b"user-agent", b"").decode("latin-1"),
         referer=seen.get(b"referer", b"").decode("latin-1"),
         origin=seen.get(b"origin", b"").decode("latin-1"),
