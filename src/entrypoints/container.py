@@ -87,13 +87,11 @@ from application.tenant_domains import RefreshTenantDomains, TenantDomains
 from application.tiered_cache import TieredResultCache
 from application.tiered_negative_cache import TieredNegativeCache
 from application.warm_cache import WarmCache
-from domain.breaker import BreakerPolicy
 from domain.clients import TrustedProxies
-from domain.originals import SourceByteCaps
-from domain.rate_limit import Bypasses, RateLimitPolicy
-from domain.retry import RetryPolicy
 from entrypoints.lifecycle import Lifecycle
 from entrypoints.settings import LiveHostAllowList, LiveSettings, Settings
+from entrypoints.settings.origin import breaker_policy, retry_policy, source_caps
+from entrypoints.settings.protection import rate_limit_policy
 
 STATIC_DIRECTORY = Path(__file__).resolve().parent / "http" / "static"
 FALLBACK_IMAGE = STATIC_DIRECTORY / "default.png"
@@ -168,38 +166,6 @@ def present(*candidates: object) -> list[object]:
     return [candidate for candidate in candidates if candidate is not None]
 
 
-def retry_policy(settings: Settings) -> RetryPolicy:
-    """HTTP_MAX_RETRIES, HTTP_RETRY_DELAY and HTTP_MAX_RETRY_DELAY (ms) as a policy."""
-    return RetryPolicy(
-        max_retries=settings.HTTP_MAX_RETRIES,
-        base_delay=settings.HTTP_RETRY_DELAY / 1000,
-        max_delay=settings.HTTP_MAX_RETRY_DELAY / 1000,
-    )
-
-
-def breaker_policy(settings: Settings) -> BreakerPolicy:
-    """The HTTP_CIRCUIT_BREAKER_* settings (durations in ms) as a policy."""
-    return BreakerPolicy(
-        window=settings.HTTP_CIRCUIT_BREAKER_MONITORING_PERIOD / 1000,
-        minimum_requests=settings.HTTP_CIRCUIT_BREAKER_MIN_REQUESTS,
-        failure_percentage=settings.HTTP_CIRCUIT_BREAKER_FAILURE_THRESHOLD,
-        open_for=settings.HTTP_CIRCUIT_BREAKER_RESET_TIMEOUT / 1000,
-        half_open_probes=settings.HTTP_CIRCUIT_BREAKER_HALF_OPEN_REQUESTS,
-    )
-
-
-def source_caps(settings: Settings) -> SourceByteCaps:
-    """The per-format MAX_SOURCE_BYTES_* caps; MAX_SOURCE_BYTES for every other format."""
-    return SourceByteCaps(
-        jpeg=settings.MAX_SOURCE_BYTES_JPEG,
-        png=settings.MAX_SOURCE_BYTES_PNG,
-        webp=settings.MAX_SOURCE_BYTES_WEBP,
-        gif=settings.MAX_SOURCE_BYTES_GIF,
-        svg=settings.MAX_SOURCE_BYTES_SVG,
-        other=settings.MAX_SOURCE_BYTES,
-    )
-
-
 def make_origin_hosts(live: LiveSettings, tenants: TenantDomains) -> OriginHosts:
     """VALIDATION_ALLOWED_DOMAINS (or the BACKEND_URL host), as reloaded, and tenants' domains."""
     return OriginHosts(LiveHostAllowList(live), tenants)
@@ -258,34 +224,15 @@ def make_admit_request(
     """The rate-limit use case on the settings in force; reloaded limits apply at once."""
     settings = live.current
     admit = AdmitRequest(
-        policy=make_rate_limit_policy(settings),
+        policy=rate_limit_policy(settings),
         limiter=limiter,
         gauge=gauge,
         proxies=TrustedProxies.parse(settings.TRUSTED_PROXIES),
         metrics=metrics,
         tenant_hosts=tenant_domains,
     )
-    live.subscribe(lambda reloaded: admit.use_policy(make_rate_limit_policy(reloaded)))
+    live.subscribe(lambda reloaded: admit.use_policy(rate_limit_policy(reloaded)))
     return admit
-
-
-def make_rate_limit_policy(settings: Settings) -> RateLimitPolicy:
-    """The `RATE_LIMIT_*` settings as the domain's policy."""
-    return RateLimitPolicy(
-        window_ms=settings.RATE_LIMIT_WINDOW_MS,
-        max_requests=settings.RATE_LIMIT_MAX_REQUESTS,
-        image_max_requests=settings.RATE_LIMIT_IMAGE_MAX_REQUESTS,
-        strategy=settings.RATE_LIMIT_STRATEGY,
-        image_window_ms=settings.RATE_LIMIT_IMAGE_WINDOW_MS or None,
-        health_window_ms=settings.RATE_LIMIT_HEALTH_WINDOW_MS,
-        health_max_requests=settings.RATE_LIMIT_HEALTH_MAX_REQUESTS,
-        bypasses=Bypasses(
-            health_checks=settings.RATE_LIMIT_BYPASS_HEALTH_CHECKS,
-            static_assets=settings.RATE_LIMIT_BYPASS_STATIC_ASSETS,
-            bots=settings.RATE_LIMIT_BYPASS_BOTS,
-            whitelisted_domains=settings.RATE_LIMIT_BYPASS_WHITELISTED_DOMAINS,
-        ),
-    )
 
 
 class Core(containers.DeclarativeContainer):

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from entrypoints.cli.main import main
-from entrypoints.node_env import ALIASES, NODE_VARIABLES, SAME_NAME, reported_why
 from entrypoints.settings import Settings, SettingsError, inspect_environment, load_settings
+from entrypoints.settings.node_env import ALIASES, NODE_VARIABLES, SAME_NAME, reported_why
 
 # Node variable -> (a value an operator might have, the setting it lands in, its value then)
 HONOURED: dict[str, tuple[str, str, object]] = {

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from entrypoints.node_env import ALIASES, NODE_VARIABLES, SAME_NAME, reported_why
+from entrypoints.settings.node_env import ALIASES, NODE_VARIABLES, SAME_NAME, reported_why
 
 # A variable with one of these prefixes is meant for media-stream (or was for the Node
 # service); one that matches no known name is a typo worth a warning.
