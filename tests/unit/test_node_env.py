@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from entrypoints.cli.main import main
-from entrypoints.settings import Settings, SettingsError, inspect_environment, load_settings
+from entrypoints.settings import (
+    LiveSettings,
+    Settings,
+    SettingsError,
+    inspect_environment,
+    load_settings,
+)
 from entrypoints.settings.node_env import ALIASES, NODE_VARIABLES, SAME_NAME, reported_why
 
 # Node variable -> (a value an operator might have, the setting it lands in, its value then)
@@ -358,3 +364,29 @@ def test_readme_says_what_becomes_of_every_node_variable() -> None:
     migration = readme.split("### Migrating from the Node service", 1)[1].split("\n### ", 1)[0]
 
     assert [name for name in NODE_VARIABLES if f"`{name}`" not in migration] == []
+
+
+def test_a_node_name_in_the_env_file_reloads_like_ours(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("RATE_LIMIT_IMAGE_PROCESSING_MAX=5\n")
+    live = LiveSettings(load_settings())
+
+    env_file.write_text("RATE_LIMIT_IMAGE_PROCESSING_MAX=7\nRATE_LIMIT_BYPASS_BOTS=false\n")
+    outcome = live.reload()
+
+    assert set(outcome.applied) == {"RATE_LIMIT_IMAGE_MAX_REQUESTS", "RATE_LIMIT_BYPASS_BOTS"}
+    assert live.current.RATE_LIMIT_IMAGE_MAX_REQUESTS == 7
+    assert live.current.RATE_LIMIT_BYPASS_BOTS is False
+
+
+def test_a_reload_that_makes_the_names_disagree_changes_nothing(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("RATE_LIMIT_IMAGE_PROCESSING_MAX=5\n")
+    live = LiveSettings(load_settings())
+
+    env_file.write_text("RATE_LIMIT_IMAGE_PROCESSING_MAX=7\nRATE_LIMIT_IMAGE_MAX_REQUESTS=9\n")
+    outcome = live.reload()
+
+    assert outcome.applied == ()
+    assert "RATE_LIMIT_IMAGE_PROCESSING_MAX=7" in outcome.problems[0]
+    assert live.current.RATE_LIMIT_IMAGE_MAX_REQUESTS == 5
