@@ -3,31 +3,51 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from application.ports.load_gauge import LoadGauge
 from application.ports.metrics import Metrics
 from application.ports.rate_limiter import RateLimiter
 from domain.clients import TrustedProxies, network_of
 from domain.load import AdaptiveLimits
-from domain.rate_limit import RateDecision, RateLimitPolicy, kind_of
+from domain.network import is_internal_address
+from domain.policy import HostPolicy
+from domain.rate_limit import UNKNOWN_TENANT, RateDecision, RateLimitPolicy, RequestKind
 
 
 @dataclass(frozen=True, slots=True)
 class Visit:
-    """What the rate limits look at in a request."""
+    """What the rate limits look at in a request (its kind and tenant told by the HTTP edge)."""
 
-    path: str  # as decoded by the server, for telling the kind of request
-    raw_path: str  # as sent, for reading the tenant of an image path
+    kind: RequestKind
     peer: str  # the address the connection comes from
+    tenant: str = UNKNOWN_TENANT  # the tenant an image request names
     forwarded_for: str | None = None  # every X-Forwarded-For header, joined by commas
+    user_agent: str = ""
+    referer: str = ""
+    origin: str = ""
+
+    def referring_hosts(self) -> tuple[str, ...]:
+        """The hosts the `Referer` and `Origin` headers name (unparseable ones left out)."""
+        hosts = []
+        for url in (self.referer, self.origin):
+            try:
+                host = urlsplit(url).hostname if url else None
+            except ValueError:
+                host = None
+            if host:
+                hosts.append(host)
+        return tuple(hosts)
 
 
 class AdmitRequest:
     """Counts a request in its bucket (tenant and client for images, kind and client for the
-    rest; health probes never) against a limit scaled down while the node is busy.
+    rest) against a limit scaled down while the node is busy.
 
     Answers None for a request that is not limited, else the decision to send as headers;
-    a refused decision is answered 429 by the caller.
+    a refused decision is answered 429 by the caller. Not limited: what the policy's
+    bypasses let through by route (health probes, static assets), and internal callers
+    that are crawlers or come from a whitelisted page or a tenant's domain (`tenant_hosts`).
     """
 
     def __init__(
@@ -39,6 +59,7 @@ class AdmitRequest:
         proxies: TrustedProxies,
         adaptive: AdaptiveLimits | None = None,
         metrics: Metrics | None = None,
+        tenant_hosts: HostPolicy | None = None,
     ) -> None:
         self._policy = policy
         self._limiter = limiter
@@ -46,12 +67,13 @@ class AdmitRequest:
         self._proxies = proxies
         self._adaptive = adaptive or AdaptiveLimits()
         self._metrics = metrics
+        self._tenant_hosts = tenant_hosts
 
     async def __call__(self, visit: Visit) -> RateDecision | None:
-        kind = kind_of(visit.path)
-        client = network_of(self._proxies.client(visit.peer, visit.forwarded_for))
-        bucket = self._policy.bucket(kind, client, visit.raw_path)
-        if bucket is None:
+        kind = visit.kind
+        address = self._proxies.client(visit.peer, visit.forwarded_for)
+        bucket = self._policy.bucket(kind, network_of(address), visit.tenant)
+        if bucket is None or (is_internal_address(address) and self._trusted_caller(visit)):
             return None
         factor = self._adaptive.factor(self._gauge.reading())
         decision = await self._limiter.hit(bucket, self._policy.rule(kind, factor))
@@ -59,6 +81,13 @@ class AdmitRequest:
             verdict = "allowed" if decision.allowed else "blocked"
             self._metrics.rate_limit(decision=verdict, limiter=kind.value)
         return decision
+
+    def _trusted_caller(self, visit: Visit) -> bool:
+        hosts = visit.referring_hosts()
+        if self._policy.bypasses.by_caller(visit.user_agent, hosts):
+            return True
+        tenants = self._tenant_hosts
+        return tenants is not None and any(tenants.permits(host) for host in hosts)
 
     def use_policy(self, policy: RateLimitPolicy) -> None:
         """Apply new limits from the next request on (settings reloaded while serving)."""

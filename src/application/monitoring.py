@@ -11,14 +11,20 @@ from application.resources import ResourceSampler
 
 
 class Monitoring:
-    """Runs the resource sampler and the performance watch every `interval()` seconds."""
+    """Runs the resource sampler every `interval()` seconds and the performance watch every
+    `watch_interval()` seconds (the same as the sampler's when not given)."""
 
     def __init__(
-        self, sampler: ResourceSampler, watch: PerformanceWatch, interval: Callable[[], float]
+        self,
+        sampler: ResourceSampler,
+        watch: PerformanceWatch,
+        interval: Callable[[], float],
+        watch_interval: Callable[[], float] | None = None,
     ) -> None:
         self._sampler = sampler
         self._watch = watch
         self._interval = interval
+        self._watch_interval = watch_interval or interval
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -27,7 +33,7 @@ class Monitoring:
             return
         self._tasks = [
             asyncio.create_task(self._sampler.run(self._interval), name="resource-sampler"),
-            asyncio.create_task(self._watch.run(self._interval), name="performance-watch"),
+            asyncio.create_task(self._watch.run(self._watch_interval), name="performance-watch"),
         ]
 
     async def stop(self) -> None:

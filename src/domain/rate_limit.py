@@ -1,5 +1,11 @@
 """Rate limiting rules: which bucket a request counts in, how large it is, and what a hit answers.
 
+Requests come in kinds (images, health probes, static pages and assets, the rest), told apart
+at the HTTP edge, which knows the routes; each kind has its own limit and window. Some are
+never counted, as the Node service's bypasses had it (`Bypasses`):
+health probes, static assets, known crawlers calling from an internal address, and internal
+callers whose `Referer` or `Origin` names a whitelisted or tenant domain.
+
 A bucket is a key (`image:<tenant>:<client>` or `<kind>:<client>`) counted in windows of
 `window_ms`. `fixed` counts per window; `sliding` weighs the previous window's count by how
 much of it still overlaps the last `window_ms` (the sliding-window counter: two numbers per
@@ -13,12 +19,6 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
-from domain.errors import InvalidRequest
-from domain.request import PUBLIC_TENANT
-from domain.route import PREFIX, decode_path
-
-HEALTH_PATH = "/health"
-_TENANT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 UNKNOWN_TENANT = "-"  # an image path whose tenant cannot be read (it will be a 400 anyway)
 
 
@@ -33,44 +33,64 @@ class RequestKind(StrEnum):
     """What a request is, for choosing its bucket and limit."""
 
     IMAGE = "image"
-    HEALTH = "health"  # never limited: probes must reach a node that is under attack
-    STATIC = "static"
+    HEALTH = "health"  # bypassed by default: probes must reach a node that is under attack
+    STATIC = "static"  # a static page (`/`, `/robots.txt`)
+    ASSET = "asset"  # a static file by its name (`/default.png`, `*.css`): bypassed by default
     API = "api"
 
 
-_STATIC_PATHS = frozenset({"/", "/robots.txt", "/default.png", "/favicon.ico"})
+# Crawlers and link unfurlers whose user agents the Node service let through from internal
+# addresses (a server-side renderer or a preview service fetching on a visitor's behalf).
+_BOT_TOKENS = (
+    "facebook", "facebot", "twitterbot", "linkedinbot", "whatsapp", "telegrambot", "slackbot",
+    "discordbot", "slack-imgproxy", "googlebot", "bingbot", "baiduspider", "yandexbot",
+    "duckduckbot", "slurp", "applebot", "ahrefsbot", "semrushbot", "mj12bot", "dotbot",
+    "screaming frog", "seokicks", "pingdombot", "uptimerobot", "statuscake", "lighthouse",
+    "pagespeed", "gtmetrix", "headlesschrome", "phantomjs", "prerender",
+)  # fmt: skip
 
 
-def kind_of(path: str) -> RequestKind:
-    """The kind of the request for `path` (the decoded path, as the server saw it)."""
-    if path.startswith(PREFIX):
-        return RequestKind.IMAGE
-    if path == HEALTH_PATH or path.startswith(HEALTH_PATH + "/"):
-        return RequestKind.HEALTH
-    if path in _STATIC_PATHS:
-        return RequestKind.STATIC
-    return RequestKind.API
+def is_bot(user_agent: str) -> bool:
+    """Whether `user_agent` names a known crawler, link unfurler or monitoring robot."""
+    agent = user_agent.lower()
+    return bool(agent) and any(token in agent for token in _BOT_TOKENS)
 
 
-def tenant_of(raw_path: str) -> str:
-    """The tenant an image path names, without validating the rest of it.
+def host_matches(host: str, patterns: tuple[str, ...]) -> bool:
+    """`host` is a pattern (`shop.example`), a subdomain of one, or matches `*.shop.example`
+    (which takes `shop.example` itself too), compared lower-case."""
+    host = host.lower().rstrip(".")
+    for pattern in patterns:
+        base = pattern.lower().removeprefix("*.")
+        if base and (host == base or host.endswith("." + base)):
+            return True
+    return False
 
-    `static/images/...` is the public tenant; a path that does not decode or names no valid
-    tenant counts as `UNKNOWN_TENANT`, so made-up tenants cannot open fresh buckets.
+
+@dataclass(frozen=True, slots=True)
+class Bypasses:
+    """Requests never counted (`RATE_LIMIT_BYPASS_*`, as in the Node service).
+
+    `bots` and `whitelisted_domains` are believed only from internal callers: a user agent,
+    `Referer` and `Origin` are the client's own claims, so from outside they bypass nothing.
     """
-    try:
-        segments = decode_path(raw_path)[len(PREFIX) :].split("/")
-    except InvalidRequest:
-        return UNKNOWN_TENANT
-    if len(segments) > 2 and segments[0] == "static" and segments[1] == "images":
-        return PUBLIC_TENANT
-    if len(segments) > 3 and segments[0] == "media" and segments[2] == "uploads":
-        return segments[1] if _is_tenant(segments[1]) else UNKNOWN_TENANT
-    return UNKNOWN_TENANT
 
+    health_checks: bool = True
+    static_assets: bool = True
+    bots: bool = True
+    whitelisted_domains: tuple[str, ...] = ()
 
-def _is_tenant(text: str) -> bool:
-    return 0 < len(text) <= 63 and not text[0].isdigit() and set(text) <= _TENANT_CHARS
+    def by_route(self, kind: RequestKind) -> bool:
+        """Skipped for what it asks: a health probe or a static asset."""
+        if kind is RequestKind.HEALTH:
+            return self.health_checks
+        return kind is RequestKind.ASSET and self.static_assets
+
+    def by_caller(self, user_agent: str, referring_hosts: tuple[str, ...]) -> bool:
+        """Skipped for who asks (an internal caller): a crawler, or a whitelisted page's host."""
+        if self.bots and is_bot(user_agent):
+            return True
+        return any(host_matches(host, self.whitelisted_domains) for host in referring_hosts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,24 +175,42 @@ class RateDecision:
 
 @dataclass(frozen=True, slots=True)
 class RateLimitPolicy:
-    """The configured limits (`RATE_LIMIT_*`); `factor` (0..1] tightens them under load."""
+    """The configured limits (`RATE_LIMIT_*`); `factor` (0..1] tightens them under load.
+
+    `window_ms` and `max_requests` are the default rule (static files and other routes);
+    images and health probes have their own (a window of None is the default window).
+    """
 
     window_ms: int
     max_requests: int
     image_max_requests: int
     strategy: WindowStrategy
+    image_window_ms: int | None = None
+    health_window_ms: int = 10_000
+    health_max_requests: int = 1_000
+    bypasses: Bypasses = Bypasses()
 
-    def bucket(self, kind: RequestKind, client: str, raw_path: str) -> str | None:
-        """The key a request counts under, or None when it is never limited."""
-        if kind is RequestKind.HEALTH:
+    def bucket(self, kind: RequestKind, client: str, tenant: str = UNKNOWN_TENANT) -> str | None:
+        """The key a request counts under (an image's per `tenant` too), or None when its
+        kind is never limited. Static assets, when counted, count with the static pages."""
+        if self.bypasses.by_route(kind):
             return None
         if kind is RequestKind.IMAGE:
-            return f"image:{tenant_of(raw_path)}:{client}"
+            return f"image:{tenant}:{client}"
+        if kind is RequestKind.ASSET:
+            return f"{RequestKind.STATIC.value}:{client}"
         return f"{kind.value}:{client}"
 
     def rule(self, kind: RequestKind, factor: float = 1.0) -> RateLimitRule:
         """The rule for `kind`, its limit scaled by `factor` (never below one request)."""
-        base = self.image_max_requests if kind is RequestKind.IMAGE else self.max_requests
+        base, window = self._limit_of(kind)
         # the epsilon keeps 10 * 0.2 (= 1.999...) at 2
         limit = max(1, math.floor(base * min(1.0, max(0.0, factor)) + 1e-9))
-        return RateLimitRule(limit, self.window_ms, self.strategy)
+        return RateLimitRule(limit, window, self.strategy)
+
+    def _limit_of(self, kind: RequestKind) -> tuple[int, int]:
+        if kind is RequestKind.IMAGE:
+            return self.image_max_requests, self.image_window_ms or self.window_ms
+        if kind is RequestKind.HEALTH:
+            return self.health_max_requests, self.health_window_ms
+        return self.max_requests, self.window_ms

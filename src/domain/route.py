@@ -45,6 +45,20 @@ def is_image_path(raw_path: str) -> bool:
     return raw_path.startswith(PREFIX)
 
 
+def tenant_in(raw_path: str) -> str | None:
+    """The tenant an image path names, without validating the rest of it (None when it names
+    no valid tenant or does not decode); `static/images/...` is the public tenant."""
+    try:
+        segments = decode_path(raw_path)[len(PREFIX) :].split("/")
+    except InvalidRequest:
+        return None
+    if len(segments) > 2 and segments[0] == "static" and segments[1] == "images":
+        return PUBLIC_TENANT
+    if len(segments) > 3 and segments[0] == "media" and segments[2] == "uploads":
+        return segments[1] if _TENANT.fullmatch(segments[1]) else None
+    return None
+
+
 def parse_image_path(raw_path: str, *, max_length: int = DEFAULT_MAX_PATH_LENGTH) -> ImageRequest:
     """Parse a raw (still percent-encoded) request path into an `ImageRequest`.
 

@@ -20,6 +20,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from adapters.disk import DiskResultCache
 from adapters.httpx import (
     HttpxOriginFetcher,
+    HttpxProbeIndicator,
     HttpxTenantDomainSource,
     OriginTimeouts,
     SystemHostResolver,
@@ -86,13 +87,11 @@ from application.tenant_domains import RefreshTenantDomains, TenantDomains
 from application.tiered_cache import TieredResultCache
 from application.tiered_negative_cache import TieredNegativeCache
 from application.warm_cache import WarmCache
-from domain.breaker import BreakerPolicy
 from domain.clients import TrustedProxies
-from domain.originals import SourceByteCaps
-from domain.rate_limit import RateLimitPolicy
-from domain.retry import RetryPolicy
 from entrypoints.lifecycle import Lifecycle
 from entrypoints.settings import LiveHostAllowList, LiveSettings, Settings
+from entrypoints.settings.origin import breaker_policy, retry_policy, source_caps
+from entrypoints.settings.protection import rate_limit_policy
 
 STATIC_DIRECTORY = Path(__file__).resolve().parent / "http" / "static"
 FALLBACK_IMAGE = STATIC_DIRECTORY / "default.png"
@@ -109,7 +108,7 @@ def make_origin(
         settings.BACKEND_URL,
         hosts=hosts,
         resolver=resolver,
-        circuits=circuits,
+        circuits=circuits if settings.HTTP_CIRCUIT_BREAKER_ENABLED else None,
         retry=retry_policy(settings),
         caps=source_caps(settings),
         timeouts=OriginTimeouts(
@@ -117,6 +116,8 @@ def make_origin(
             read=settings.HTTP_READ_TIMEOUT / 1000,
             pool=settings.HTTP_POOL_TIMEOUT / 1000,
             total=settings.EXTERNAL_REQUEST_TIMEOUT / 1000,
+            attempt=settings.HTTP_TIMEOUT / 1000 or None,
+            keep_alive=settings.HTTP_POOL_KEEP_ALIVE_MS / 1000,
         ),
         max_connections=settings.HTTP_POOL_MAX_SOCKETS,
     )
@@ -165,49 +166,17 @@ def present(*candidates: object) -> list[object]:
     return [candidate for candidate in candidates if candidate is not None]
 
 
-def retry_policy(settings: Settings) -> RetryPolicy:
-    """HTTP_MAX_RETRIES, HTTP_RETRY_DELAY and HTTP_MAX_RETRY_DELAY (ms) as a policy."""
-    return RetryPolicy(
-        max_retries=settings.HTTP_MAX_RETRIES,
-        base_delay=settings.HTTP_RETRY_DELAY / 1000,
-        max_delay=settings.HTTP_MAX_RETRY_DELAY / 1000,
-    )
-
-
-def breaker_policy(settings: Settings) -> BreakerPolicy:
-    """The HTTP_CIRCUIT_BREAKER_* settings (durations in ms) as a policy."""
-    return BreakerPolicy(
-        window=settings.HTTP_CIRCUIT_BREAKER_MONITORING_PERIOD / 1000,
-        minimum_requests=settings.HTTP_CIRCUIT_BREAKER_MIN_REQUESTS,
-        failure_percentage=settings.HTTP_CIRCUIT_BREAKER_FAILURE_THRESHOLD,
-        open_for=settings.HTTP_CIRCUIT_BREAKER_RESET_TIMEOUT / 1000,
-        half_open_probes=settings.HTTP_CIRCUIT_BREAKER_HALF_OPEN_REQUESTS,
-    )
-
-
-def source_caps(settings: Settings) -> SourceByteCaps:
-    """The per-format MAX_SOURCE_BYTES_* caps; MAX_SOURCE_BYTES for every other format."""
-    return SourceByteCaps(
-        jpeg=settings.MAX_SOURCE_BYTES_JPEG,
-        png=settings.MAX_SOURCE_BYTES_PNG,
-        webp=settings.MAX_SOURCE_BYTES_WEBP,
-        gif=settings.MAX_SOURCE_BYTES_GIF,
-        svg=settings.MAX_SOURCE_BYTES_SVG,
-        other=settings.MAX_SOURCE_BYTES,
-    )
-
-
 def make_origin_hosts(live: LiveSettings, tenants: TenantDomains) -> OriginHosts:
     """VALIDATION_ALLOWED_DOMAINS (or the BACKEND_URL host), as reloaded, and tenants' domains."""
     return OriginHosts(LiveHostAllowList(live), tenants)
 
 
 def make_tenant_domain_source(settings: Settings) -> TenantDomainSource | None:
-    """The tenant-domain list at TENANT_DOMAINS_REFRESH_URL, or None when that is unset."""
-    if not settings.TENANT_DOMAINS_REFRESH_URL:
+    """The tenant-domain list (`Settings.tenant_domains_url`), or None when there is none."""
+    if not settings.tenant_domains_url:
         return None
     return HttpxTenantDomainSource(
-        settings.TENANT_DOMAINS_REFRESH_URL,
+        settings.tenant_domains_url,
         settings.INTERNAL_DOMAINS_SECRET,
         timeout=settings.EXTERNAL_REQUEST_TIMEOUT / 1000,
     )
@@ -223,7 +192,7 @@ def make_tenant_refresh(
 
 
 def make_image_pool(settings: Settings) -> Executor:
-    """Where renders run: IMAGE_RENDER_PROCESSES processes (ADR 20), or threads of this one."""
+    """Where renders run: IMAGE_RENDER_PROCESSES processes (ADR 21), or threads of this one."""
     if settings.IMAGE_RENDER_PROCESSES > 0:
         limits = SourceLimits(
             settings.MAX_SOURCE_PIXELS,
@@ -261,29 +230,24 @@ def make_rate_limiter(settings: Settings, redis: Redis | None, clock: Clock) -> 
 
 
 def make_admit_request(
-    live: LiveSettings, limiter: RateLimiter, gauge: LoadGauge, metrics: Metrics
+    live: LiveSettings,
+    limiter: RateLimiter,
+    gauge: LoadGauge,
+    metrics: Metrics,
+    tenant_domains: TenantDomains,
 ) -> AdmitRequest:
     """The rate-limit use case on the settings in force; reloaded limits apply at once."""
     settings = live.current
     admit = AdmitRequest(
-        policy=make_rate_limit_policy(settings),
+        policy=rate_limit_policy(settings),
         limiter=limiter,
         gauge=gauge,
         proxies=TrustedProxies.parse(settings.TRUSTED_PROXIES),
         metrics=metrics,
+        tenant_hosts=tenant_domains,
     )
-    live.subscribe(lambda reloaded: admit.use_policy(make_rate_limit_policy(reloaded)))
+    live.subscribe(lambda reloaded: admit.use_policy(rate_limit_policy(reloaded)))
     return admit
-
-
-def make_rate_limit_policy(settings: Settings) -> RateLimitPolicy:
-    """The `RATE_LIMIT_*` settings as the domain's policy."""
-    return RateLimitPolicy(
-        window_ms=settings.RATE_LIMIT_WINDOW_MS,
-        max_requests=settings.RATE_LIMIT_MAX_REQUESTS,
-        image_max_requests=settings.RATE_LIMIT_IMAGE_MAX_REQUESTS,
-        strategy=settings.RATE_LIMIT_STRATEGY,
-    )
 
 
 class Core(containers.DeclarativeContainer):
@@ -304,7 +268,7 @@ class Core(containers.DeclarativeContainer):
     redis = providers.Singleton(make_redis, settings)
     # Origin guards: state shared by the HTTP origin and the /health/* routes, per process.
     tenant_domains = providers.Singleton(
-        lambda settings: TenantDomains(enabled=bool(settings.TENANT_DOMAINS_REFRESH_URL)),
+        lambda settings: TenantDomains(enabled=bool(settings.tenant_domains_url)),
         settings,
     )
     origin_hosts = providers.Singleton(make_origin_hosts, live_settings, tenant_domains)
@@ -382,6 +346,7 @@ class Adapters(containers.DeclarativeContainer):
         MemoryResultCache,
         max_bytes=core.settings.provided.CACHE_MEMORY_MAX_SIZE,
         max_keys=core.settings.provided.CACHE_MEMORY_MAX_KEYS,
+        ttl=core.settings.provided.CACHE_MEMORY_TTL,
     )
     disk_cache = providers.Singleton(DiskResultCache, core.settings.provided.CACHE_FILE_DIRECTORY)
     result_cache = providers.Singleton(
@@ -431,6 +396,7 @@ class UseCases(containers.DeclarativeContainer):
         adapters.rate_limiter,
         adapters.load_gauge,
         core.metrics,
+        core.tenant_domains,
     )
 
     # Flushes (ADR 8) and warming.
@@ -456,6 +422,7 @@ class UseCases(containers.DeclarativeContainer):
         cache=adapters.result_cache,
         access=adapters.access_counter,
         top_n=core.settings.provided.CACHE_WARMING_TOP_N,
+        min_accesses=core.settings.provided.CACHE_WARMING_THRESHOLD,
     )
 
 
@@ -506,6 +473,15 @@ def make_origin_indicator(settings: Settings, allowed_hosts: OriginHosts) -> Hea
     return ConfiguredOriginIndicator(settings.backend_host, allowed_hosts)
 
 
+def make_upstream_indicator(settings: Settings) -> HealthIndicator | None:
+    """Probes of HTTP_HEALTH_CHECK_URLS, or None when none are configured."""
+    if not settings.HTTP_HEALTH_CHECK_URLS:
+        return None
+    return HttpxProbeIndicator(
+        settings.HTTP_HEALTH_CHECK_URLS, timeout=settings.HTTP_HEALTH_CHECK_TIMEOUT / 1000
+    )
+
+
 class Operations(containers.DeclarativeContainer):
     """What runs the service in production: metrics, health, monitoring, the node's lifecycle."""
 
@@ -533,6 +509,7 @@ class Operations(containers.DeclarativeContainer):
         resource_sampler,
         performance_watch,
         providers.Callable(milliseconds_of, core.live_settings, "MONITORING_INTERVAL"),
+        providers.Callable(milliseconds_of, core.live_settings, "MONITORING_PERFORMANCE_INTERVAL"),
     )
     # One line per indicator; other parts of the service register theirs here.
     health_indicators = providers.List(
@@ -553,6 +530,7 @@ class Operations(containers.DeclarativeContainer):
             adapters.memory_cache,
             max_bytes=core.settings.provided.CACHE_MEMORY_MAX_SIZE,
             max_keys=core.settings.provided.CACHE_MEMORY_MAX_KEYS,
+            warn_percent=core.settings.provided.CACHE_MEMORY_WARNING_THRESHOLD,
         ),
         providers.Singleton(PillowCodecsIndicator),
         providers.Singleton(make_origin_indicator, core.settings, core.origin_hosts),
@@ -575,7 +553,11 @@ class Operations(containers.DeclarativeContainer):
     )
     check_health = providers.Singleton(
         CheckHealth,
-        health_indicators,
+        providers.Callable(
+            lambda indicators, probes: [*indicators, *present(probes)],
+            health_indicators,
+            providers.Singleton(make_upstream_indicator, core.settings),
+        ),
         timeout=providers.Callable(milliseconds_of, core.live_settings, "HEALTH_CHECK_TIMEOUT"),
     )
 

@@ -6,8 +6,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
 
+from domain.cron import CronSchedule
 from entrypoints.container import Container
+from entrypoints.settings import Settings
 
 log = logging.getLogger(__name__)
 START_WARMING_TIMEOUT = 10.0
@@ -17,8 +21,9 @@ class CacheUpkeep:
     """Started with the HTTP app, stopped before the container closes.
 
     At start: subscribe to tenant flushes (every node must hear them), warm the cache once
-    (bounded, so a slow Redis cannot hold start-up), then warm every CACHE_WARMING_INTERVAL
-    seconds in the background.
+    (with CACHE_WARMING_ON_START; bounded, so a slow Redis cannot hold start-up), then warm in
+    the background at each time CACHE_WARMING_CRON names, or every CACHE_WARMING_INTERVAL
+    seconds without one.
     """
 
     def __init__(self, container: Container) -> None:
@@ -31,8 +36,9 @@ class CacheUpkeep:
         await self._container.adapters.flush_broadcast().listen(use_cases.forget_flushed_tenants())
         if not settings.CACHE_WARMING_ENABLED:
             return
-        await self._warm_once(START_WARMING_TIMEOUT)
-        self._schedule = asyncio.create_task(self._warm_every(settings.CACHE_WARMING_INTERVAL))
+        if settings.CACHE_WARMING_ON_START:
+            await self._warm_once(START_WARMING_TIMEOUT)
+        self._schedule = asyncio.create_task(self._warm_every(warming_pause(settings)))
 
     async def stop(self) -> None:
         schedule, self._schedule = self._schedule, None
@@ -42,10 +48,11 @@ class CacheUpkeep:
                 await schedule
         await self._container.adapters.flush_broadcast().close()
 
-    async def _warm_every(self, seconds: float) -> None:
+    async def _warm_every(self, pause: Callable[[], float]) -> None:
         while True:
+            seconds = pause()
             await asyncio.sleep(seconds)
-            await self._warm_once(seconds)
+            await self._warm_once(max(seconds, START_WARMING_TIMEOUT))
 
     async def _warm_once(self, within: float) -> None:
         try:
@@ -55,3 +62,17 @@ class CacheUpkeep:
             log.warning("cache warming did not finish within %.0f s", within)
         except Exception:
             log.exception("cache warming failed")
+
+
+def warming_pause(settings: Settings) -> Callable[[], float]:
+    """Seconds until the next warming: to the cron schedule's next time, else the interval."""
+    interval = float(settings.CACHE_WARMING_INTERVAL)
+    if not settings.CACHE_WARMING_CRON:
+        return lambda: interval
+    schedule = CronSchedule.parse(settings.CACHE_WARMING_CRON)
+
+    def until_next() -> float:
+        now = datetime.now(UTC)
+        return (schedule.next_after(now) - now).total_seconds()
+
+    return until_next

@@ -81,6 +81,19 @@ def test_a_slow_answer_times_out_and_the_retry_succeeds() -> None:
     assert elapsed < 2.0  # the first answer would have taken 3 s
 
 
+def test_an_attempt_longer_than_http_timeout_is_cut_and_retried() -> None:
+    # a body that trickles in: every read is quick, the whole answer would take seconds
+    trickle = Reply(body=PNG, chunk_size=8, chunk_delay=0.1)
+    with serve(Script(trickle, IMAGE)) as origin:
+        started = time.monotonic()
+        timeouts = OriginTimeouts(read=1.0, total=5.0, attempt=0.4)
+        assert len(PNG) // 8 * 0.1 > 1.0  # so the first answer really is slow
+        assert outcomes(fetcher_for(origin, timeouts=timeouts)) == [PNG]
+        elapsed = time.monotonic() - started
+        assert len(origin.paths) == 2
+    assert elapsed < 1.0
+
+
 def test_a_dropped_connection_is_retried() -> None:
     with serve(Script(Reply(abort=True), IMAGE)) as origin:
         assert outcomes(fetcher_for(origin)) == [PNG]

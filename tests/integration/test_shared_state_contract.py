@@ -310,6 +310,23 @@ def test_top_ranks_keys_by_accesses_from_every_node(
     assert nothing == []
 
 
+def test_top_leaves_out_keys_accessed_fewer_than_min_count_times(
+    two_nodes: Callable[[str], Pair], run: Run[Any]
+) -> None:
+    one, _ = two_nodes("access")
+
+    async def scenario() -> tuple[list[ResultKey], list[ResultKey]]:
+        for name, times in [("a", 5), ("b", 3), ("c", 1)]:
+            for _ in range(times):
+                one.record(rkey(name))
+        counter: AccessCounter = one
+        return await counter.top(10, min_count=3), await counter.top(1, min_count=3)
+
+    popular, first = run(scenario())
+    assert popular == [rkey("a"), rkey("b")]
+    assert first == [rkey("a")]
+
+
 def test_forget_tenant_drops_only_that_tenants_counts(
     two_nodes: Callable[[str], Pair], run: Run[Any]
 ) -> None:

@@ -14,6 +14,7 @@ from application.failover_rate_limiter import FailoverRateLimiter
 from domain.clients import TrustedProxies
 from domain.rate_limit import RateDecision, RateLimitPolicy, RateLimitRule, WindowStrategy
 from tests.fakes.rate_limiter import UnreliableRateLimiter
+from tests.support.visits import visit_to
 
 IMAGE = "/media_stream-image/media/{tenant}/uploads/a.jpg/10/10/cover/center/FFF/0/80.webp"
 POLICY = RateLimitPolicy(
@@ -28,7 +29,7 @@ def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
 
 def image(tenant: str = "acme", peer: str = "198.51.100.1", forwarded: str | None = None) -> Visit:
     path = IMAGE.format(tenant=tenant)
-    return Visit(path=path, raw_path=path, peer=peer, forwarded_for=forwarded)
+    return visit_to(path, peer, forwarded_for=forwarded)
 
 
 def admission(
@@ -60,9 +61,9 @@ def test_image_requests_count_per_tenant_and_client() -> None:
 def test_other_requests_count_per_kind_and_client_and_health_never() -> None:
     async def scenario() -> None:
         admit = admission()
-        page = Visit(path="/robots.txt", raw_path="/robots.txt", peer="198.51.100.1")
-        api = Visit(path="/metrics", raw_path="/metrics", peer="198.51.100.1")
-        probe = Visit(path="/health/ready", raw_path="/health/ready", peer="198.51.100.1")
+        page = visit_to("/robots.txt", "198.51.100.1")
+        api = visit_to("/metrics", "198.51.100.1")
+        probe = visit_to("/health/ready", "198.51.100.1")
 
         assert await allowed(admit, page, 6) == [True] * 5 + [False]
         assert await allowed(admit, api, 1) == [True]

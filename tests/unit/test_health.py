@@ -27,8 +27,10 @@ from application.health_indicators import (
 )
 from application.ports.health import HealthIndicator, HealthReport, HealthStatus
 from application.ports.process_stats import ProcessSnapshot
+from domain.formats import OutputFormat
 from domain.policy import HostAllowList
 from domain.request import ResultKey
+from domain.result import ImageResult
 from entrypoints.container import Container, build_container
 from entrypoints.http.app import make_app
 from entrypoints.settings import Settings
@@ -128,6 +130,25 @@ def test_the_memory_cache_reports_its_occupancy_and_hit_ratio() -> None:
     assert report.details["misses"] == 1
     assert report.details["hitRatio"] == 0.0
     assert report.details["maxBytes"] == 1000
+
+
+def test_the_memory_cache_warns_once_filled_past_its_warning_threshold() -> None:
+    cache = MemoryResultCache(max_bytes=1000, max_keys=10)
+    for index in range(8):
+        run(
+            cache.put(
+                ResultKey("acme", f"{index:064d}"), ImageResult.of(b"x" * 10, OutputFormat.PNG, 0)
+            )
+        )
+
+    at_80 = MemoryResultCacheIndicator(cache, max_bytes=1000, max_keys=10, warn_percent=80)
+    at_90 = MemoryResultCacheIndicator(cache, max_bytes=1000, max_keys=10, warn_percent=90)
+    never = run(MemoryResultCacheIndicator(cache, max_bytes=1000, max_keys=10).check())
+
+    assert run(at_80.check()).status is HealthStatus.WARN  # 8 of 10 entries
+    assert run(at_90.check()).status is HealthStatus.UP
+    assert never.status is HealthStatus.UP
+    assert never.details["fillPercent"] == 80.0
 
 
 def test_codecs_are_down_naming_a_missing_one() -> None:

@@ -190,10 +190,10 @@ def test_config_show_and_check_print_the_settings(
     assert main(["config", "check"]) == 0
     checked = capsys.readouterr().out
 
-    assert f"INTERNAL_ADMIN_SECRET={REDACTED}" in lines
-    assert "PORT=3003" in lines
-    assert as_json["INTERNAL_ADMIN_SECRET"] == REDACTED
-    assert as_json["SHUTDOWN_TIMEOUT"] == 25_000
+    assert f"INTERNAL_ADMIN_SECRET={REDACTED}  # x.env" in lines
+    assert "PORT=3003  # default" in lines
+    assert as_json["INTERNAL_ADMIN_SECRET"] == {"value": REDACTED, "source": "x.env"}
+    assert as_json["SHUTDOWN_TIMEOUT"] == {"value": 25_000, "source": "default"}
     assert checked.startswith("settings OK")
     assert "x.env: read" in checked
 

@@ -358,3 +358,23 @@ def test_system_clock_is_the_wall_clock() -> None:
     before = time.time()
     now = SystemClock().now()
     assert before <= now <= time.time()
+
+
+def test_with_a_ttl_an_entry_held_that_long_is_gone_and_counted_a_miss() -> None:
+    now = [100.0]
+    cache = MemoryResultCache(max_bytes=1000, max_keys=10, ttl=60, clock=lambda: now[0])
+    put_all(cache, (key("a"), result(10)))
+
+    async def lookups() -> tuple[ImageResult | None, ImageResult | None, bool]:
+        now[0] = 159.0
+        fresh = await cache.get(key("a"))
+        now[0] = 160.0
+        return fresh, await cache.get(key("a")), await cache.contains(key("a"))
+
+    fresh, stale, held = asyncio.run(lookups())
+    assert fresh is not None
+    assert stale is None
+    assert held is False
+    assert cache.stats().entries == 0
+    assert cache.stats().size == 0
+    assert cache.stats().misses == 1

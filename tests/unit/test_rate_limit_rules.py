@@ -13,9 +13,17 @@ from domain.rate_limit import (
     RequestKind,
     WindowCounts,
     WindowStrategy,
-    kind_of,
-    tenant_of,
 )
+from entrypoints.http.request_kinds import classify
+
+
+def kind_of(path: str) -> RequestKind:
+    return classify(path, "GET", path)[0]
+
+
+def tenant_of(raw_path: str) -> str:
+    return classify(raw_path, "GET", raw_path)[1]
+
 
 FIXED = WindowStrategy.FIXED
 SLIDING = WindowStrategy.SLIDING
@@ -36,7 +44,8 @@ IMAGE = "/media_stream-image/media/acme/uploads/a.jpg/10/10/cover/center/transpa
         ("/healthy", RequestKind.API),
         ("/", RequestKind.STATIC),
         ("/robots.txt", RequestKind.STATIC),
-        ("/default.png", RequestKind.STATIC),
+        ("/default.png", RequestKind.ASSET),
+        ("/favicon.ico", RequestKind.ASSET),
         ("/metrics", RequestKind.API),
         ("/schema/openapi.json", RequestKind.API),
     ],
@@ -67,10 +76,11 @@ def test_tenant_of_reads_only_a_valid_tenant(raw_path: str, tenant: str) -> None
 def test_buckets_by_tenant_and_client_for_images_and_by_kind_for_the_rest() -> None:
     policy = RateLimitPolicy(60_000, 10, 100, FIXED)
 
-    assert policy.bucket(RequestKind.IMAGE, "1.2.3.4", IMAGE) == "image:acme:1.2.3.4"
-    assert policy.bucket(RequestKind.STATIC, "1.2.3.4", "/") == "static:1.2.3.4"
-    assert policy.bucket(RequestKind.API, "1.2.3.4", "/metrics") == "api:1.2.3.4"
-    assert policy.bucket(RequestKind.HEALTH, "1.2.3.4", "/health") is None
+    assert policy.bucket(RequestKind.IMAGE, "1.2.3.4", "acme") == "image:acme:1.2.3.4"
+    assert policy.bucket(RequestKind.STATIC, "1.2.3.4") == "static:1.2.3.4"
+    assert policy.bucket(RequestKind.API, "1.2.3.4") == "api:1.2.3.4"
+    assert policy.bucket(RequestKind.HEALTH, "1.2.3.4") is None
+    assert policy.bucket(RequestKind.ASSET, "1.2.3.4") is None
 
 
 def test_images_have_their_own_limit_and_load_scales_both() -> None:

@@ -63,16 +63,20 @@ _SEGMENT_SAFE = "!$&'()*,;=:@"
 
 @dataclass(frozen=True, slots=True)
 class OriginTimeouts:
-    """Seconds: to connect, between two reads, to wait for a pooled connection, and in all
-    (the deadline of one fetch, retries and redirects included)."""
+    """Seconds: to connect, between two reads, to wait for a pooled connection, in all (the
+    deadline of one fetch, retries and redirects included), for one attempt (None: only the
+    others bound it), and how long an idle pooled connection is kept."""
 
     connect: float = 3.0
     read: float = 5.0
     pool: float = 1.0
     total: float = 10.0
+    attempt: float | None = None
+    keep_alive: float = 5.0
 
     def __post_init__(self) -> None:
-        if min(self.connect, self.read, self.pool, self.total) <= 0:
+        bounds = (self.connect, self.read, self.pool, self.total, self.attempt or 1.0)
+        if min(bounds) <= 0 or self.keep_alive < 0:
             raise ValueError("timeouts must be positive")
 
 
@@ -123,7 +127,9 @@ class HttpxOriginFetcher(OriginFetcher):
         self._jitter = jitter
         backend = GuardedNetworkBackend(self._hosts, resolver or SystemHostResolver())
         limits = httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections,
+            keepalive_expiry=self._timeouts.keep_alive,
         )
         self._client = httpx.AsyncClient(
             headers={"User-Agent": user_agent, "Accept-Encoding": "identity"},
@@ -203,7 +209,7 @@ class HttpxOriginFetcher(OriginFetcher):
         retry = 0
         while True:
             try:
-                return await self._attempt(url)
+                return await self._attempt_in_time(url)
             except _Failed as failed:
                 delay = self._retry_delay(failed, retry, deadline)
                 if delay is None:
@@ -220,6 +226,20 @@ class HttpxOriginFetcher(OriginFetcher):
         if delay is None or asyncio.get_running_loop().time() + delay >= deadline:
             return None
         return delay
+
+    async def _attempt_in_time(self, url: httpx.URL) -> Original | httpx.URL:
+        """One attempt, within `timeouts.attempt` when set (then a retryable timeout)."""
+        if self._timeouts.attempt is None:
+            return await self._attempt(url)
+        scope = asyncio.timeout(self._timeouts.attempt)
+        try:
+            async with scope:
+                return await self._attempt(url)
+        except TimeoutError as exc:
+            if not scope.expired():
+                raise
+            timeout = OriginTimeout(f"no answer within {self._timeouts.attempt:g} s for {url.path}")
+            raise _failed(timeout, exc, Outcome.FAILURE, retryable=True) from exc
 
     async def _attempt(self, url: httpx.URL) -> Original | httpx.URL:
         try:

@@ -27,8 +27,9 @@ class MemoryAccessCounter(AccessCounter):
             keep = self._max_keys - max(1, self._max_keys // 10)
             self._counts = Counter(dict(self._counts.most_common(keep)))
 
-    async def top(self, limit: int) -> list[ResultKey]:
-        return [key for key, _ in self._counts.most_common(max(limit, 0))]
+    async def top(self, limit: int, min_count: int = 1) -> list[ResultKey]:
+        ranked = self._counts.most_common(max(limit, 0))
+        return [key for key, count in ranked if count >= min_count]
 
     async def forget_tenant(self, tenant: str) -> int:
         doomed = [key for key in self._counts if key.tenant == tenant]

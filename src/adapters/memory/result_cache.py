@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from application.ports.result_cache import LayerUsage, ResultCache
@@ -42,6 +44,9 @@ class MemoryResultCache(ResultCache):
     `get` and `put` are O(1) plus O(tenants) per eviction; `delete_tenant` is O(that tenant's
     entries). Not thread-safe: it is used from one event loop.
 
+    With `ttl` (seconds, 0 = none) an entry is dropped when read after it has been held that
+    long (`CACHE_MEMORY_TTL`), so a long-lived node refreshes it from the layers below.
+
     `hit_status` is HIT-MEMORY unless told otherwise: tests use a second instance, answering
     HIT-REDIS, as the shared layer of several simulated nodes.
     """
@@ -52,12 +57,17 @@ class MemoryResultCache(ResultCache):
         max_bytes: int,
         max_keys: int,
         hit_status: CacheStatus = CacheStatus.HIT_MEMORY,
+        ttl: float = 0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if max_bytes < 0 or max_keys < 0:
             raise ValueError(f"cache bounds must be >= 0, got {max_bytes=} {max_keys=}")
         self._max_bytes = max_bytes
         self._max_keys = max_keys
         self._hit_status = hit_status
+        self._ttl = ttl
+        self._clock = clock
+        self._expires: dict[ResultKey, float] = {}
         self._shelves: dict[str, _Shelf] = {}
         self._size = 0
         self._count = 0
@@ -80,7 +90,7 @@ class MemoryResultCache(ResultCache):
     async def get(self, key: ResultKey) -> ImageResult | None:
         shelf = self._shelves.get(key.tenant)
         result = shelf.entries.get(key) if shelf is not None else None
-        if shelf is None or result is None:
+        if shelf is None or result is None or self._expired(key):
             self._misses += 1
             return None
         shelf.entries.move_to_end(key)
@@ -94,6 +104,8 @@ class MemoryResultCache(ResultCache):
             return
         shelf = self._shelves.setdefault(key.tenant, _Shelf())
         shelf.entries[key] = result
+        if self._ttl > 0:
+            self._expires[key] = self._clock() + self._ttl
         shelf.size += result.size
         self._size += result.size
         self._count += 1
@@ -102,12 +114,14 @@ class MemoryResultCache(ResultCache):
 
     async def contains(self, key: ResultKey) -> bool:
         shelf = self._shelves.get(key.tenant)
-        return shelf is not None and key in shelf.entries
+        return shelf is not None and key in shelf.entries and not self._expired(key)
 
     async def delete_tenant(self, tenant: str) -> int:
         shelf = self._shelves.pop(tenant, None)
         if shelf is None:
             return 0
+        for key in shelf.entries:
+            self._expires.pop(key, None)
         self._size -= shelf.size
         self._count -= len(shelf.entries)
         return len(shelf.entries)
@@ -119,6 +133,7 @@ class MemoryResultCache(ResultCache):
         """Drop every entry; answer how many there were."""
         dropped = self._count
         self._shelves.clear()
+        self._expires.clear()
         self._size = self._count = 0
         return dropped
 
@@ -137,6 +152,14 @@ class MemoryResultCache(ResultCache):
         ranked = sorted(self._shelves.items(), key=lambda item: item[1].size, reverse=True)
         return {tenant: shelf.size for tenant, shelf in ranked}
 
+    def _expired(self, key: ResultKey) -> bool:
+        """Whether `key` has outlived the ttl; an expired entry is removed."""
+        expires = self._expires.get(key)
+        if expires is None or expires > self._clock():
+            return False
+        self._remove(key)
+        return True
+
     def _evict_one(self, spare: ResultKey) -> None:
         by_bytes = self._size > self._max_bytes
         candidates = [
@@ -150,6 +173,7 @@ class MemoryResultCache(ResultCache):
         self._evictions += 1
 
     def _remove(self, key: ResultKey) -> None:
+        self._expires.pop(key, None)
         shelf = self._shelves.get(key.tenant)
         removed = shelf.entries.pop(key, None) if shelf is not None else None
         if shelf is None or removed is None:

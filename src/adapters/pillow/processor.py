@@ -26,7 +26,7 @@ class PillowImageProcessor(ImageProcessor):
     SVG originals are rasterised in a child process killed after `max_render_seconds`
     (`ProcessingTimeout`); raster work is bounded by the pixel and frame limits instead.
     Constructing one sets Pillow's process-wide bomb limit to `max_source_pixels`. With a
-    `RenderProcesses` executor the renders run in other processes (ADR 20); a process that
+    `RenderProcesses` executor the renders run in other processes (ADR 21); a process that
     dies costs its render a `DecodeFailed` and the pool is restarted.
     """
 

@@ -52,14 +52,15 @@ class RedisAccessCounter(AccessCounter):
         if self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(self._flush_every, self._send_soon)
 
-    async def top(self, limit: int) -> list[ResultKey]:
+    async def top(self, limit: int, min_count: int = 1) -> list[ResultKey]:
         await self.flush()
         if limit <= 0:
             return []
         name = self._keys.access
 
         async def ranked(client: Redis) -> list[bytes]:
-            return cast(list[bytes], await client.zrevrange(name, 0, limit - 1))
+            ranked = await client.zrevrangebyscore(name, "+inf", min_count, start=0, num=limit)
+            return cast(list[bytes], ranked)
 
         nothing: list[bytes] = []
         return [key for key in map(_key_of, await self._circuit.call(ranked, nothing)) if key]

@@ -14,8 +14,9 @@ class AccessCounter(Protocol):
         """Count one access; never waits on I/O (a remote store is written in batches)."""
         ...
 
-    async def top(self, limit: int) -> list[ResultKey]:
-        """The `limit` most accessed keys, most accessed first ([] when unreachable)."""
+    async def top(self, limit: int, min_count: int = 1) -> list[ResultKey]:
+        """The `limit` most accessed keys accessed at least `min_count` times, most accessed
+        first ([] when unreachable)."""
         ...
 
     async def forget_tenant(self, tenant: str) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -23,7 +24,14 @@ from entrypoints.container import build_container
 from entrypoints.http.app import make_app
 from entrypoints.http.server import serve
 from entrypoints.logs import configure_logging
-from entrypoints.settings import Settings, SettingsError, env_file, load_settings, redacted
+from entrypoints.settings import (
+    Settings,
+    SettingsError,
+    env_file,
+    inspect_environment,
+    load_settings,
+    redacted,
+)
 
 EXIT_BAD_SETTINGS = 2
 
@@ -63,6 +71,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     host = args.host or settings.HOST
     port = args.port or settings.PORT
     configure_logging(settings.LOG_LEVEL, settings.LOG_FORMAT)
+    for warning in inspect_environment().warnings():
+        logging.getLogger("media_stream.settings").warning(warning)
     settings = settings.model_copy(update={"IMAGE_RENDER_PROCESSES": _workers(settings, args)})
     container = build_container(settings)
     app = make_app(container)
@@ -98,9 +108,13 @@ RELOAD_PATH = "/admin/config/reload"
 def _add_config_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     config = commands.add_parser("config", help="check, show or reload the settings")
     actions = config.add_subparsers(required=True, metavar="action")
-    check = actions.add_parser("check", help="validate every setting; list every problem")
+    check = actions.add_parser(
+        "check", help="validate every setting; list Node names honoured, reported and unknown"
+    )
     check.set_defaults(handler=_config_check)
-    show = actions.add_parser("show", help="print the settings in force, secrets redacted")
+    show = actions.add_parser(
+        "show", help="print the settings in force and where each comes from, secrets redacted"
+    )
     show.add_argument("--json", action="store_true", help="one JSON object instead of lines")
     show.set_defaults(handler=_config_show)
     reload = actions.add_parser(
@@ -115,16 +129,36 @@ def _config_check(settings: Settings, args: argparse.Namespace) -> int:
     source = env_file()
     found = "read" if source.is_file() else "not found"
     print(f"settings OK ({len(type(settings).model_fields)} variables; env file {source}: {found})")
+    environment = inspect_environment()
+    shown = redacted(settings)
+    if environment.honoured:
+        print("\nNode service variables honoured:")
+        for honoured in environment.honoured:
+            into = "" if honoured.node == honoured.ours else f" as {honoured.ours}"
+            print(f"  {honoured.node}{into} = {shown[honoured.ours]}  ({honoured.source})")
+    if environment.reported:
+        print("\nNode service variables not used here:")
+        for name, why in environment.reported:
+            print(f"  {name}: {why}")
+    if environment.unknown:
+        print("\nUnknown variables:")
+        for name, closest in environment.unknown:
+            print(f"  {name}" + (f": did you mean {closest}?" if closest else ""))
     return 0
 
 
 def _config_show(settings: Settings, args: argparse.Namespace) -> int:
     shown = redacted(settings)
+    environment = inspect_environment()
     if args.json:
-        print(json.dumps(shown, indent=2, default=str))
+        document = {
+            name: {"value": value, "source": environment.source_of(name)}
+            for name, value in shown.items()
+        }
+        print(json.dumps(document, indent=2, default=str))
     else:
         for name, value in shown.items():
-            print(f"{name}={value}")
+            print(f"{name}={value}  # {environment.source_of(name)}")
     return 0
 
 

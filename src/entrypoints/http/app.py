@@ -32,7 +32,8 @@ def make_litestar(container: Container) -> Litestar:
 
     async def start() -> None:
         container.use_cases.serve_image()
-        await container.operations.monitoring().start()
+        if settings.MONITORING_ENABLED:
+            await container.operations.monitoring().start()
         log.info("media-stream ready, origin %s", settings.backend_host or settings.BACKEND_URL)
 
     async def stop() -> None:

@@ -10,6 +10,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from application.admit_request import AdmitRequest, Visit
 from domain.rate_limit import RateDecision
 from entrypoints.http.errors import error_response
+from entrypoints.http.request_kinds import classify
 
 
 class RateLimiting:
@@ -46,16 +47,31 @@ class RateLimiting:
 
 
 def visit_of(scope: Scope) -> Visit:
-    """What the rate limits need from an ASGI scope."""
+    """What the rate limits need from an ASGI scope (one pass over its headers)."""
     raw = scope.get("raw_path") or scope["path"].encode()
     client = scope.get("client")
-    forwarded = [value for name, value in scope.get("headers", ()) if name == b"x-forwarded-for"]
-    return Visit(
-        path=scope["path"],
-        raw_path=raw.decode("utf-8", "surrogateescape"),
-        peer=client[0] if client else "",
-        forwarded_for=b",".join(forwarded).decode("latin-1") if forwarded else None,
+    forwarded: list[bytes] = []
+    seen: dict[bytes, bytes] = {}
+    for name, value in scope.get("headers", ()):
+        if name == b"x-forwarded-for":
+            forwarded.append(value)
+        elif name in _CALLER_HEADERS:
+            seen.setdefault(name, value)
+    kind, tenant = classify(
+        scope["path"], str(scope.get("method") or "GET"), raw.decode("utf-8", "surrogateescape")
     )
+    return Visit(
+        kind=kind,
+        peer=client[0] if client else "",
+        tenant=tenant,
+        forwarded_for=b",".join(forwarded).decode("latin-1") if forwarded else None,
+        user_agent=seen.get(b"user-agent", b"").decode("latin-1"),
+        referer=seen.get(b"referer", b"").decode("latin-1"),
+        origin=seen.get(b"origin", b"").decode("latin-1"),
+    )
+
+
+_CALLER_HEADERS = frozenset({b"user-agent", b"referer", b"origin"})
 
 
 def rate_limit_headers(decision: RateDecision) -> dict[str, str]:
