@@ -111,6 +111,8 @@ def start_service(origin_url: str, cache: str, port: int) -> subprocess.Popen[by
         "RATE_LIMIT_ENABLED": "false",
         "REDIS_URL": "",
         "LOG_LEVEL": "error",
+        # the grainy bench photo is about 6 MB, above the default JPEG cap
+        "MAX_SOURCE_BYTES_JPEG": str(16 * 1024 * 1024),
     }
     command = [sys.executable, "-m", "entrypoints.cli.main", "serve", "--port", str(port)]
     process = subprocess.Popen(command, env=env)
