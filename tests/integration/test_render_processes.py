@@ -1,4 +1,4 @@
-"""Renders in processes of their own (ADR 20), through the real server over real HTTP."""
+"""Renders in processes of their own (ADR 21), through the real server over real HTTP."""
 
 from __future__ import annotations
 
