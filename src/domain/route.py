@@ -45,9 +45,13 @@ def is_image_path(raw_path: str) -> bool:
     return raw_path.startswith(PREFIX)
 
 
+@lru_cache(maxsize=PARSED_PATHS_REMEMBERED)
 def tenant_in(raw_path: str) -> str | None:
     """The tenant an image path names, without validating the rest of it (None when it names
-    no valid tenant or does not decode); `static/images/...` is the public tenant."""
+    no valid tenant or does not decode); `static/images/...` is the public tenant.
+
+    Remembered like parsed paths: the rate limits ask it of every image request, and a hot
+    image is asked for again and again."""
     try:
         segments = decode_path(raw_path)[len(PREFIX) :].split("/")
     except InvalidRequest:
