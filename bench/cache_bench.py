@@ -25,7 +25,7 @@ import httpx
 from litestar import Litestar, Response, get
 from litestar.types import ASGIApp
 
-from entrypoints.container import build_container, close_container
+from entrypoints.composition import build_container, close_container, open_container
 from entrypoints.http.app import make_app
 from entrypoints.settings import Settings
 
@@ -75,6 +75,7 @@ async def main() -> None:
         )
         container = build_container(settings)
         service = make_app(container)
+        await open_container(container)  # ASGITransport sends no lifespan events
         transport = httpx.ASGITransport(app=service)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
             miss, hit = await client.get(IMAGE), await client.get(IMAGE)

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, replace
 
 from application.errors import ApplicationError, ProcessingError
+from application.origin_admission import OriginAdmission
 from application.ports.access_counter import AccessCounter
 from application.ports.clock import Clock
 from application.ports.image_processor import ImageProcessor, Rendition
@@ -20,7 +21,6 @@ from application.timing import record
 from domain.conditional import is_not_modified
 from domain.errors import InvalidRequest
 from domain.negotiation import AcceptedFormats
-from domain.policy import HostPolicy
 from domain.request import ImageRequest, ImageSource, ResultKey
 from domain.result import CacheStatus, FallbackReason, ImageResult
 from domain.transform import Box, TransformSpec
@@ -85,7 +85,7 @@ class ServeImage:
         origin: OriginFetcher,
         processor: ImageProcessor,
         clock: Clock,
-        allowed_hosts: HostPolicy,
+        admission: OriginAdmission,
         fallback_original: bytes,
         shared: SharedCaching,
         metrics: Metrics | None = None,
@@ -94,7 +94,7 @@ class ServeImage:
         self._origin = origin
         self._processor = processor
         self._clock = clock
-        self._allowed_hosts = allowed_hosts
+        self._admission = admission
         self._fallback = FallbackRenderer(fallback_original, processor, clock)
         self._flights: SingleFlight[Outcome]
         self._flights = SingleFlight()
@@ -105,7 +105,7 @@ class ServeImage:
 
     async def __call__(self, query: ImageQuery) -> ImageAnswer:
         request = query.request
-        if not self._allowed_hosts.permits(self._origin.host):
+        if not self._admission.permitted:
             raise InvalidRequest(
                 "the origin host is not in the allow-list", code="HOST_NOT_ALLOWED"
             )

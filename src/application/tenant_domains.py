@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from application.errors import TenantDomainsUnavailable
@@ -45,6 +46,11 @@ class TenantDomains:
         self._attempted_at: float | None = None
         self._failures = 0
         self._last_error: str | None = None
+        self._listeners: list[Callable[[], None]] = []
+
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after every `replace` (the allowed domains may have changed)."""
+        self._listeners.append(listener)
 
     def permits(self, host: str) -> bool:
         """True when `host` is a tenant domain or a subdomain of one (never the empty host)."""
@@ -56,6 +62,8 @@ class TenantDomains:
         self._refreshed_at = self._attempted_at = now
         self._failures = 0
         self._last_error = None
+        for listener in self._listeners:
+            listener()
 
     def failed(self, error: str, now: float) -> None:
         """Note a failed refresh; the current list stays."""

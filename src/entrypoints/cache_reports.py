@@ -5,7 +5,7 @@ from __future__ import annotations
 from application.errors import CacheUnavailable
 from application.flush_tenant import TenantFlush
 from application.tiered_cache import layer_name
-from entrypoints.container import Container
+from entrypoints.composition import Container
 
 UP, DOWN, DISABLED = "up", "down", "disabled"
 MEMORY_IS_PER_PROCESS = "per process: see GET /health on each node"
@@ -25,7 +25,7 @@ def flush_report(outcome: TenantFlush) -> dict[str, object]:
 
 async def cache_stats(container: Container) -> dict[str, object]:
     """What can be counted from outside a node: Redis results and this machine's disk."""
-    layers = {layer_name(layer): layer for layer in container.adapters.result_cache().layers}
+    layers = {layer_name(layer): layer for layer in container.imaging.result_cache().layers}
     report: dict[str, object] = {"memory": MEMORY_IS_PER_PROCESS}
     for name in ("redis", "disk"):
         layer = layers.get(name)

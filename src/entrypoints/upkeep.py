@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from domain.cron import CronSchedule
-from entrypoints.container import Container
+from entrypoints.composition import Container
 from entrypoints.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -32,8 +32,8 @@ class CacheUpkeep:
 
     async def start(self) -> None:
         settings = self._container.settings()
-        use_cases = self._container.use_cases
-        await self._container.adapters.flush_broadcast().listen(use_cases.forget_flushed_tenants())
+        imaging = self._container.imaging
+        await self._container.shared.flush_broadcast().listen(imaging.forget_flushed_tenants())
         if not settings.CACHE_WARMING_ENABLED:
             return
         if settings.CACHE_WARMING_ON_START:
@@ -46,7 +46,6 @@ class CacheUpkeep:
             schedule.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await schedule
-        await self._container.adapters.flush_broadcast().close()
 
     async def _warm_every(self, pause: Callable[[], float]) -> None:
         while True:
@@ -57,7 +56,7 @@ class CacheUpkeep:
     async def _warm_once(self, within: float) -> None:
         try:
             async with asyncio.timeout(within):
-                await self._container.use_cases.warm_cache()()
+                await self._container.imaging.warm_cache()()
         except TimeoutError:
             log.warning("cache warming did not finish within %.0f s", within)
         except Exception:

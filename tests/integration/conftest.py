@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import pytest
 from redis.asyncio import Redis
 
-from entrypoints.container import make_redis
+from entrypoints.composition.shared_state import redis_client_for
 from entrypoints.settings import Settings
 from tests.support.redis_server import SHARED_PORT, RedisProcess, answers_ping, delete_prefix
 
@@ -45,12 +45,12 @@ def run() -> Iterator[Run[Any]]:
 
 @pytest.fixture
 def clients(run: Run[Any]) -> Iterator[Callable[[str], Redis]]:
-    """Makes Redis clients as the container does (`make_redis`), all closed after the test."""
+    """Makes Redis clients as the container does (`redis_client_for`), all closed after the test."""
     made: list[Redis] = []
 
     def make(url: str) -> Redis:
         settings = Settings(REDIS_URL=url, REDIS_CONNECT_TIMEOUT=1000, REDIS_COMMAND_TIMEOUT=1000)
-        client = make_redis(settings)
+        client = redis_client_for(settings)
         assert client is not None
         made.append(client)
         return client

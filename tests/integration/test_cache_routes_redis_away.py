@@ -7,14 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dependency_injector import providers
 from litestar.testing import TestClient
 
 from adapters.memory import MemoryOriginFetcher
-from entrypoints.container import build_container
 from entrypoints.http.app import make_litestar
 from entrypoints.settings import Settings
 from tests.support import images
+from tests.support.node import node
 from tests.support.server import free_port
 
 URL = "/media_stream-image/media/acme/uploads/a.jpg/40/30/cover/center/transparent/0/80.jpeg"
@@ -29,9 +28,8 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
         INTERNAL_ADMIN_SECRET=SECRET,
         REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
     )
-    container = build_container(settings)
     origin = MemoryOriginFetcher({"media/acme/uploads/a.jpg": images.jpeg(160, 120)})
-    container.adapters.origin.override(providers.Object(origin))
+    container = node(origin=origin, **settings.model_dump())
     with TestClient(app=make_litestar(container)) as test_client:
         yield test_client
 

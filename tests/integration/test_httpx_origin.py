@@ -26,8 +26,11 @@ from application.errors import (
     OriginTooLarge,
     OriginUnavailable,
 )
+from application.origin_admission import OriginAdmission
 from application.ports.origin_fetcher import Original
+from domain.policy import HostAllowList
 from domain.request import ImageSource, SourceKind
+from entrypoints.settings import Settings
 from tests.support.origin_bodies import CAPS, FAST, GIF, JPEG, NO_RETRY, PNG, SVG, sized
 from tests.support.origin_server import LoopbackOrigin, Reply, Route
 
@@ -259,10 +262,11 @@ def test_a_closed_port_is_unavailable() -> None:
     assert isinstance(raised.value.__cause__, httpx.ConnectError)
 
 
-def test_host_is_the_lower_cased_host_of_the_base_url() -> None:
-    fetcher = HttpxOriginFetcher("https://IMG.Example.COM:8443/base/")
-    assert fetcher.host == "img.example.com"
-    asyncio.run(fetcher.close())
+def test_the_allow_list_checks_the_lower_cased_host_of_the_base_url() -> None:
+    settings = Settings(BACKEND_URL="https://IMG.Example.COM:8443/base/")
+    assert settings.backend_host == "img.example.com"
+    admission = OriginAdmission(settings.backend_host, HostAllowList.of(["img.example.com"]))
+    assert admission.permitted
 
 
 @pytest.mark.parametrize(

@@ -19,11 +19,10 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from entrypoints.container import build_container
 from entrypoints.http.app import make_litestar
-from entrypoints.settings import Settings
 from tests.support import hostile
 from tests.support.images import jpeg
+from tests.support.node import node
 from tests.support.origin_server import LoopbackOrigin, Reply
 from tests.support.server import RunningServer
 
@@ -55,9 +54,7 @@ def fuzzed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningS
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI document of the app, as Litestar builds it (nothing is started)."""
     with tempfile.TemporaryDirectory() as cache:
-        container = build_container(Settings(CACHE_FILE_DIRECTORY=Path(cache)))
-        document: dict[str, Any] = make_litestar(container).openapi_schema.to_schema()
-        container.core.image_pool().shutdown()
+        document: dict[str, Any] = make_litestar(node(Path(cache))).openapi_schema.to_schema()
     return document
 
 

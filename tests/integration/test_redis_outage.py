@@ -17,7 +17,7 @@ from adapters.redis import RedisCircuit, RedisKeys, RedisResultCache
 from domain.formats import OutputFormat
 from domain.request import ResultKey
 from domain.result import ImageResult
-from entrypoints.container import make_redis
+from entrypoints.composition.shared_state import redis_client_for
 from entrypoints.settings import Settings
 from tests.integration.conftest import Run
 from tests.support.redis_server import RedisProcess
@@ -41,7 +41,7 @@ def layer(redis_server: RedisProcess, run: Run[Any]) -> Iterator[RedisResultCach
         REDIS_COMMAND_TIMEOUT=COMMAND_TIMEOUT_MS,
         REDIS_CONNECT_TIMEOUT=COMMAND_TIMEOUT_MS,
     )
-    client = make_redis(settings)
+    client = redis_client_for(settings)
     assert client is not None
     circuit = RedisCircuit(client, retry_after=RETRY_AFTER_MS / 1000)
     yield RedisResultCache(circuit, RedisKeys("mstest:outage:"), ttl=60)

@@ -6,14 +6,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dependency_injector import providers
 from litestar.testing import TestClient
 
 from adapters.memory import MemoryOriginFetcher
-from entrypoints.container import Container, build_container
+from entrypoints.composition import Container
 from entrypoints.http.app import make_litestar
-from entrypoints.settings import Settings
 from tests.support import images
+from tests.support.node import node
 
 URL = "/media_stream-image/media/acme/uploads/a.jpg/40/30/cover/center/transparent/0/80.jpeg"
 FLUSH = "/admin/cache/flush-tenant"
@@ -22,12 +21,8 @@ AUTHORISED = {"X-Internal-Secret": SECRET}
 
 
 def container_for(tmp_path: Path, **settings: object) -> Container:
-    container = build_container(
-        Settings(CACHE_FILE_DIRECTORY=tmp_path, IMAGE_WORKER_THREADS=1, **settings)
-    )
     origin = MemoryOriginFetcher({"media/acme/uploads/a.jpg": images.jpeg(160, 120)})
-    container.adapters.origin.override(providers.Object(origin))
-    return container
+    return node(tmp_path, origin=origin, **settings)
 
 
 @pytest.fixture

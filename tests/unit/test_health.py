@@ -31,10 +31,10 @@ from domain.formats import OutputFormat
 from domain.policy import HostAllowList
 from domain.request import ResultKey
 from domain.result import ImageResult
-from entrypoints.container import Container, build_container
+from entrypoints.composition import Container
 from entrypoints.http.app import make_app
-from entrypoints.settings import Settings
 from tests.support import images
+from tests.support.node import node
 
 T = TypeVar("T")
 GIB = 2**30
@@ -263,12 +263,8 @@ def disk() -> FixedDiskSpace:
 
 @pytest.fixture
 def container(disk: FixedDiskSpace, tmp_path: Path) -> Iterator[Container]:
-    settings = Settings(CACHE_FILE_DIRECTORY=tmp_path / "cache", IMAGE_WORKER_THREADS=1)
-    container = build_container(settings)
-    with (
-        container.operations.disk_space.override(providers.Object(disk)),
-        container.core.metrics.override(providers.Object(MemoryMetrics())),
-    ):
+    container = node(tmp_path / "cache", metrics=MemoryMetrics())
+    with container.operations.disk_space.override(providers.Object(disk)):
         yield container
 
 
@@ -337,7 +333,7 @@ def test_detailed_health_is_refused_to_outside_addresses(container: Container) -
 
 
 def test_an_indicator_is_one_registration_in_the_container(tmp_path: Path) -> None:
-    container = build_container(Settings(CACHE_FILE_DIRECTORY=tmp_path, IMAGE_WORKER_THREADS=1))
+    container = node(tmp_path)
     container.operations.health_indicators.add_args(
         providers.Object(Scripted("queue", HealthReport(HealthStatus.DOWN, {"error": "refused"})))
     )
@@ -356,7 +352,7 @@ def test_images_still_work_when_health_is_down(
     origin = MemoryOriginFetcher({"media/acme/uploads/a.jpg": images.jpeg(80, 60)})
     url = "/media_stream-image/media/acme/uploads/a.jpg/40/30/cover/center/transparent/0/80.png"
     with (
-        container.adapters.origin.override(providers.Object(origin)),
+        container.origin.built_fetcher.override(providers.Object(origin)),
         TestClient(app=make_app(container)) as client,
     ):
         response = client.get(url)

@@ -18,7 +18,7 @@ from adapters.memory import FixedClock, MemoryOriginFetcher
 from adapters.memory.metrics import MemoryMetrics
 from application.performance import PerformanceLimits, PerformanceWatch
 from application.timing import record
-from entrypoints.container import Container, build_container
+from entrypoints.composition import Container, build_container
 from entrypoints.http.app import make_app
 from entrypoints.http.observability import (
     MEDIA_ROUTE,
@@ -30,6 +30,7 @@ from entrypoints.http.observability import (
 from entrypoints.lifecycle import Lifecycle
 from entrypoints.settings import Settings, load_settings
 from tests.support import images
+from tests.support.node import node
 
 URL = "/media_stream-image/media/acme/uploads/a.jpg/40/30/cover/center/transparent/0/80.jpeg"
 SECRET = "s3cret-value"
@@ -48,13 +49,8 @@ def container(metrics: MemoryMetrics, tmp_path: Path) -> Iterator[Container]:
         INTERNAL_ADMIN_SECRET=SECRET,
         SLOW_REQUEST_THRESHOLD_MS=0,
     )
-    container = build_container(settings)
     origin = MemoryOriginFetcher({"media/acme/uploads/a.jpg": images.jpeg(160, 120)})
-    with (
-        container.adapters.origin.override(providers.Object(origin)),
-        container.core.metrics.override(providers.Object(metrics)),
-    ):
-        yield container
+    return node(origin=origin, metrics=metrics, **settings.model_dump())
 
 
 def requests_total(metrics: MemoryMetrics, route: str, status: str, tenant: str = "") -> float:
@@ -195,7 +191,7 @@ def test_while_draining_new_work_gets_503_json_and_probes_still_answer(
     container: Container, metrics: MemoryMetrics
 ) -> None:
     with TestClient(app=make_app(container)) as client:
-        container.operations.lifecycle().begin_drain()
+        container.core.lifecycle().begin_drain()
         refused = client.get(URL, headers={"X-Correlation-ID": "late-1"})
         ready = client.get("/health/ready")
         live = client.get("/health/live")
@@ -225,7 +221,7 @@ def test_secret_routes_need_the_exact_secret(container: Container, path: str) ->
 
 
 def test_secret_routes_fail_closed_without_a_configured_secret(tmp_path: Path) -> None:
-    container = build_container(Settings(CACHE_FILE_DIRECTORY=tmp_path, IMAGE_WORKER_THREADS=1))
+    container = node(tmp_path)
     with TestClient(app=make_app(container)) as client:
         empty = client.get("/metrics", headers={"X-Internal-Secret": ""})
         anything = client.post("/admin/config/reload", headers={"X-Internal-Secret": "guess"})
@@ -287,11 +283,9 @@ def test_a_reloaded_allow_list_applies_to_the_next_request(
     container = build_container(
         load_settings(CACHE_FILE_DIRECTORY=tmp_path, IMAGE_WORKER_THREADS=1)
     )
-    origin = MemoryOriginFetcher(
-        {"media/acme/uploads/a.jpg": images.jpeg(160, 120)}, host="shop.example"
-    )
+    origin = MemoryOriginFetcher({"media/acme/uploads/a.jpg": images.jpeg(160, 120)})
     with (
-        container.adapters.origin.override(providers.Object(origin)),
+        container.origin.built_fetcher.override(providers.Object(origin)),
         TestClient(app=make_app(container)) as client,
     ):
         refused = client.get(URL)

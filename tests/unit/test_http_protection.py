@@ -16,10 +16,10 @@ from application.errors import Overloaded
 from application.ports.image_processor import ImageProcessor, Rendition
 from application.tiered_cache import TieredResultCache
 from domain.transform import TransformSpec
-from entrypoints.container import Container, build_container
+from entrypoints.composition import Container
 from entrypoints.http.app import make_app
-from entrypoints.settings import Settings
 from tests.support import images
+from tests.support.node import node
 
 IMAGE = "/media_stream-image/media/acme/uploads/a.jpg/40/30/cover/center/transparent/0/80.jpeg"
 SVG = "/media_stream-image/media/acme/uploads/logo.svg/0/0/inside/center/transparent/0/80.svg"
@@ -29,16 +29,11 @@ SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 
 def make_container(tmp_path: Path, **settings: object) -> Container:
-    container = build_container(
-        Settings(CACHE_FILE_DIRECTORY=tmp_path, IMAGE_WORKER_THREADS=1, **settings)
-    )
     origin = MemoryOriginFetcher(
         {"media/acme/uploads/a.jpg": images.jpeg(160, 120), "media/acme/uploads/logo.svg": BADGE}
     )
     memory_only = TieredResultCache([MemoryResultCache(max_bytes=1 << 20, max_keys=10)])
-    container.adapters.origin.override(providers.Object(origin))
-    container.adapters.result_cache.override(providers.Object(memory_only))
-    return container
+    return node(tmp_path, origin=origin, result_cache=memory_only, **settings)
 
 
 @pytest.fixture
@@ -193,7 +188,7 @@ def test_rate_limits_can_be_switched_off(tmp_path: Path) -> None:
 def test_the_limit_tightens_while_the_node_is_loaded_and_recovers(tmp_path: Path) -> None:
     container = make_container(tmp_path, RATE_LIMIT_MAX_REQUESTS=10)
     gauge = FixedLoadGauge()
-    container.adapters.load_gauge.override(providers.Object(gauge))
+    container.http.built_load_gauge.override(providers.Object(gauge))
     with TestClient(app=make_app(container)) as client:
         calm = client.get("/robots.txt")
         gauge.set(cpu=1.0)
@@ -223,7 +218,7 @@ class RefusingProcessor(ImageProcessor):
 
 def test_a_full_render_queue_is_a_json_503_with_retry_after(tmp_path: Path) -> None:
     container = make_container(tmp_path)
-    container.adapters.processor.override(providers.Object(RefusingProcessor()))
+    container.imaging.processor.override(providers.Object(RefusingProcessor()))
     with TestClient(app=make_app(container)) as client:
         response = client.get(IMAGE)
 

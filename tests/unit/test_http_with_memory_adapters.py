@@ -6,15 +6,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dependency_injector import providers
 from litestar.testing import TestClient
 
 from adapters.memory import MemoryOriginFetcher, MemoryResultCache
 from application.tiered_cache import TieredResultCache
-from entrypoints.container import Container, build_container
+from entrypoints.composition import Container
 from entrypoints.http.app import make_litestar
-from entrypoints.settings import Settings
 from tests.support import images
+from tests.support.node import node
 
 URL = "/media_stream-image/media/acme/uploads/a.jpg/40/30/cover/center/transparent/0/80.jpeg"
 
@@ -26,13 +25,8 @@ def origin() -> MemoryOriginFetcher:
 
 @pytest.fixture
 def container(origin: MemoryOriginFetcher, tmp_path: Path) -> Iterator[Container]:
-    container = build_container(Settings(CACHE_FILE_DIRECTORY=tmp_path, IMAGE_WORKER_THREADS=1))
     memory_only = TieredResultCache([MemoryResultCache(max_bytes=1 << 20, max_keys=10)])
-    with (
-        container.adapters.origin.override(providers.Object(origin)),
-        container.adapters.result_cache.override(providers.Object(memory_only)),
-    ):
-        yield container
+    return node(tmp_path, origin=origin, result_cache=memory_only)
 
 
 def test_the_container_wires_the_route_to_the_swapped_origin(

@@ -15,10 +15,10 @@ from adapters.memory import MemoryTenantDomainSource
 from adapters.memory.metrics import MemoryMetrics
 from application.origin_circuits import OriginCircuits
 from domain.breaker import Outcome
-from entrypoints.container import Container, build_container
+from entrypoints.composition import Container
 from entrypoints.http.app import make_litestar
 from entrypoints.http.internal_auth import internal_secret_matches
-from entrypoints.settings import Settings
+from tests.support.node import node
 from tests.support.server import free_port
 
 SECRET = "correct horse battery staple"
@@ -26,9 +26,7 @@ ORIGIN = "shop.example:443"
 
 
 def container_for(tmp_path: Path, **settings: Any) -> Container:
-    return build_container(
-        Settings(CACHE_FILE_DIRECTORY=tmp_path, IMAGE_WORKER_THREADS=1, **settings)
-    )
+    return node(tmp_path, **settings)
 
 
 @pytest.fixture
@@ -74,7 +72,7 @@ def test_the_breaker_report_starts_closed_and_shows_the_policy(client: TestClien
 def test_an_open_breaker_shows_with_its_origin(
     client: TestClient[Any], container: Container
 ) -> None:
-    trip(container.core.circuits())
+    trip(container.origin.circuits())
 
     body = client.get("/health/circuit-breaker").json()
 
@@ -91,7 +89,7 @@ def test_an_open_breaker_shows_with_its_origin(
 def test_reset_without_the_secret_is_401_and_changes_nothing(
     client: TestClient[Any], container: Container, headers: dict[str, str]
 ) -> None:
-    trip(container.core.circuits())
+    trip(container.origin.circuits())
 
     response = client.post("/health/circuit-breaker/reset", headers=headers)
 
@@ -103,7 +101,7 @@ def test_reset_without_the_secret_is_401_and_changes_nothing(
 def test_reset_with_the_secret_closes_every_breaker(
     client: TestClient[Any], container: Container
 ) -> None:
-    trip(container.core.circuits())
+    trip(container.origin.circuits())
 
     response = client.post("/health/circuit-breaker/reset", headers={"X-Internal-Secret": SECRET})
 
@@ -114,7 +112,7 @@ def test_reset_with_the_secret_closes_every_breaker(
 
 def test_reset_is_closed_when_no_secret_is_configured(tmp_path: Path) -> None:
     container = container_for(tmp_path, HTTP_CIRCUIT_BREAKER_MIN_REQUESTS=2)
-    trip(container.core.circuits())
+    trip(container.origin.circuits())
     with TestClient(app=make_litestar(container)) as client:
         response = client.post("/health/circuit-breaker/reset", headers={"X-Internal-Secret": ""})
         still = client.get("/health/circuit-breaker").json()["state"]
@@ -128,7 +126,7 @@ def test_origin_health_is_503_while_a_breaker_is_open(
     client: TestClient[Any], container: Container
 ) -> None:
     assert client.get("/health/origin").status_code == 200
-    trip(container.core.circuits())
+    trip(container.origin.circuits())
 
     response = client.get("/health/origin")
 
@@ -163,7 +161,7 @@ def test_tenant_domains_are_refreshed_in_the_background(tmp_path: Path) -> None:
         TENANT_DOMAINS_REFRESH_INTERVAL_MS=100,
     )
     source = MemoryTenantDomainSource(["a.tenant.test", "b.tenant.test"])
-    with container.adapters.tenant_domain_source.override(providers.Object(source)):
+    with container.origin.built_tenant_domain_source.override(providers.Object(source)):
         with TestClient(app=make_litestar(container)) as client:
             body = wait_for(client, lambda b: not b["tenantDomains"]["neverRefreshed"])
             assert client.get("/health/origin").status_code == 200
@@ -172,7 +170,7 @@ def test_tenant_domains_are_refreshed_in_the_background(tmp_path: Path) -> None:
 
     assert body["tenantDomains"]["domains"] == 2
     assert fetches >= 2  # refreshed again after the interval
-    assert container.core.origin_hosts().permits("img.a.tenant.test")
+    assert container.origin.hosts().permits("img.a.tenant.test")
     assert source.closed
 
 
@@ -206,7 +204,7 @@ def test_an_open_breaker_makes_health_503_naming_it_and_is_counted(
 ) -> None:
     metrics = MemoryMetrics()
     with container.core.metrics.override(providers.Object(metrics)):
-        circuits = container.core.circuits()
+        circuits = container.origin.circuits()
         with TestClient(app=make_litestar(container)) as client:
             trip(circuits)
             health = client.get("/health")

@@ -8,8 +8,8 @@ import pytest
 
 from entrypoints.cli.breaker import node_url, reset_breakers
 from entrypoints.cli.main import main
-from entrypoints.container import breaker_policy, retry_policy, source_caps
 from entrypoints.settings import MIB, SettingsError, load_settings
+from entrypoints.settings.origin import breaker_policy, retry_policy, source_caps
 from tests.support.server import free_port
 
 NAMES = (

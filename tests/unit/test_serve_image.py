@@ -10,11 +10,8 @@ import pytest
 
 from adapters.memory import (
     FixedClock,
-    MemoryAccessCounter,
-    MemoryNegativeCache,
     MemoryOriginFetcher,
     MemoryResultCache,
-    MemoryWorkLeases,
 )
 from application.errors import (
     ApplicationError,
@@ -27,17 +24,16 @@ from application.errors import (
     OriginTooLarge,
     OriginUnavailable,
 )
-from application.serve_image import ImageAnswer, ImageQuery, ServeImage, SharedCaching
-from application.shared_flight import SharedFlight
+from application.serve_image import ImageAnswer, ImageQuery
 from application.tiered_cache import TieredResultCache
 from domain.errors import InvalidRequest
 from domain.formats import OutputFormat
 from domain.negotiation import AcceptedFormats
-from domain.policy import HostAllowList
 from domain.request import ResultKey
 from domain.result import CacheStatus, FallbackReason
 from domain.route import parse_image_path
 from tests.fakes.processor import ScriptedImageProcessor
+from tests.support.node import node, opened
 
 T = TypeVar("T")
 URL = (
@@ -55,31 +51,34 @@ def run(coroutine: Coroutine[object, object, T]) -> T:
 
 
 class World:
-    """A use case wired to in-memory adapters, with handles on each of them."""
+    """A node with in-memory parts (`tests.support.node`), with handles on each of them."""
 
     def __init__(self, *, host: str = "", allowed: tuple[str, ...] = (), delay: float = 0.0):
-        self.origin = MemoryOriginFetcher({ORIGIN_PATH: ORIGINAL}, host=host, delay=delay)
+        self.origin = MemoryOriginFetcher({ORIGIN_PATH: ORIGINAL}, delay=delay)
         self.processor = ScriptedImageProcessor(
             {b"NOT-IMAGE": NotAnImage("x"), b"CORRUPT": DecodeFailed("x")}
         )
         self.memory = MemoryResultCache(max_bytes=1 << 20, max_keys=100)
         self.clock = FixedClock(PRODUCED_AT)
-        self.missing = MemoryNegativeCache(self.clock)
-        self.access = MemoryAccessCounter()
-        self.serve = ServeImage(
-            cache=TieredResultCache([self.memory]),
+        origin_settings: dict[str, object] = {}
+        if host:
+            origin_settings = {
+                "BACKEND_URL": f"https://{host}",
+                "VALIDATION_ALLOWED_DOMAINS": ",".join(allowed),
+            }
+        container = node(
             origin=self.origin,
             processor=self.processor,
+            result_cache=TieredResultCache([self.memory]),
             clock=self.clock,
-            allowed_hosts=HostAllowList.of(allowed),
-            fallback_original=FALLBACK,
-            shared=SharedCaching(
-                flight=SharedFlight(MemoryWorkLeases(self.clock), lease_seconds=5, max_wait=5),
-                missing=self.missing,
-                missing_seconds=NEGATIVE_TTL,
-                access=self.access,
-            ),
+            fallback=FALLBACK,
+            CACHE_IMAGE_NEGATIVE_TTL=NEGATIVE_TTL,
+            **origin_settings,
         )
+        opened(container, container.imaging.serve_image)
+        self.missing = container.imaging.memory_negative_cache()
+        self.access = container.shared.access_counter()
+        self.serve = container.imaging.serve_image()
 
     async def ask(self, fmt: str = "webp", **headers: str) -> ImageAnswer:
         request = parse_image_path(URL.format(fmt=fmt))

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from adapters.memory import MemoryWorkLeases
+from adapters.redis import RedisWorkLeases
 from domain.rate_limit import WindowStrategy
-from entrypoints.container import build_container, make_redis
-from entrypoints.settings import SettingsError, load_settings
+from entrypoints.composition import build_container, opened
+from entrypoints.composition.shared_state import redis_client_for
+from entrypoints.settings import Settings, SettingsError, load_settings
 
 NAMES = (
     "RATE_LIMIT_ENABLED",
@@ -86,10 +91,17 @@ def test_an_invalid_setting_is_refused_by_name(
         load_settings()
 
 
-def test_the_shared_redis_client_exists_only_with_a_url() -> None:
-    assert make_redis(load_settings()) is None
-    client = make_redis(load_settings(REDIS_URL="redis://127.0.0.1:6399/2"))
-    assert client is not None
+async def _leases_of(settings: Settings) -> type:
+    container = build_container(settings)
+    async with opened(container, container.shared.work_leases):
+        return type(container.shared.work_leases())
+
+
+def test_the_shared_state_is_redis_only_with_a_url() -> None:
+    assert asyncio.run(_leases_of(load_settings())) is MemoryWorkLeases
+    with_redis = load_settings(REDIS_URL="redis://127.0.0.1:6399/2")
+    assert asyncio.run(_leases_of(with_redis)) is RedisWorkLeases
+    client = redis_client_for(with_redis)
     assert client.connection_pool.connection_kwargs["port"] == 6399
 
 
@@ -98,10 +110,10 @@ def test_the_processor_is_wired_with_the_animation_and_time_limits() -> None:
         load_settings(MAX_ANIMATION_PIXELS=1234, IMAGE_PROCESSING_TIMEOUT=2500)
     )
     try:
-        limits = container.adapters.processor()._limits
-        gate = container.adapters.render_gate()
+        limits = container.imaging.processor()._limits
+        gate = container.imaging.render_gate()
     finally:
-        container.core.image_pool().shutdown()
+        container.imaging.pool().shutdown()
 
     assert (limits.max_animation_pixels, limits.max_render_seconds) == (1234, 2.5)
     assert gate.queue_fill() == 0.0

@@ -13,29 +13,17 @@ from typing import TypeVar
 
 import pytest
 
-from adapters.memory import (
-    MemoryAccessCounter,
-    MemoryFlushBroadcast,
-    MemoryNegativeCache,
-    MemoryOriginFetcher,
-    MemoryResultCache,
-    MemoryWorkLeases,
-    SystemClock,
-)
+from adapters.memory import MemoryOriginFetcher, MemoryResultCache
 from application.errors import OriginNotFound, OriginUnavailable
-from application.flush_tenant import FlushTenant, ForgetFlushedTenants, TenantFlush
-from application.serve_image import ImageAnswer, ImageQuery, ServeImage, SharedCaching
-from application.shared_flight import SharedFlight
-from application.tiered_cache import TieredResultCache
-from application.tiered_negative_cache import TieredNegativeCache
-from application.warm_cache import WarmCache
+from application.flush_tenant import TenantFlush
+from application.serve_image import ImageAnswer, ImageQuery
 from domain.errors import InvalidRequest
 from domain.negotiation import AcceptedFormats
-from domain.policy import HostAllowList
 from domain.request import ResultKey
 from domain.result import CacheStatus, FallbackReason
 from domain.route import parse_image_path
 from tests.fakes.processor import ScriptedImageProcessor
+from tests.support.node import SharedStandIns, node, opened
 
 T = TypeVar("T")
 URL = "/media_stream-image/media/acme/uploads/{name}/300/200/cover/center/FFFFFF/0/80.webp"
@@ -47,70 +35,55 @@ def run(coroutine: Coroutine[object, object, T]) -> T:
     return asyncio.run(coroutine)
 
 
-class Shared:
-    """What the nodes share: the stand-ins for Redis and the origin."""
+class Shared(SharedStandIns):
+    """What the nodes share: the stand-ins for Redis, and the origin."""
 
     def __init__(self, *, delay: float = 0.0, lease_seconds: float = 5.0) -> None:
-        self.clock = SystemClock()
+        super().__init__()
         self.origin = MemoryOriginFetcher(
             {f"media/acme/uploads/{name}": ORIGINAL for name in ("a.jpg", "b.jpg", "c.jpg")},
             delay=delay,
         )
-        self.layer = MemoryResultCache(
-            max_bytes=1 << 20, max_keys=100, hit_status=CacheStatus.HIT_REDIS
-        )
-        self.leases = MemoryWorkLeases(self.clock)
-        self.missing = MemoryNegativeCache(self.clock)
-        self.access = MemoryAccessCounter()
-        self.broadcast = MemoryFlushBroadcast()
         self.lease_seconds = lease_seconds
 
 
 class Node:
-    """One media-stream node wired like the container wires it, over the shared stand-ins."""
+    """One media-stream node built by the container (`tests.support.node`) over the shared
+    stand-ins; its disk tier is a memory stand-in too."""
 
     def __init__(
         self, shared: Shared, *, disk: MemoryResultCache | None = None, redis: bool = True
     ) -> None:
         self.shared = shared
-        self.memory = MemoryResultCache(max_bytes=1 << 20, max_keys=100)
-        self.disk = disk or MemoryResultCache(
-            max_bytes=1 << 20, max_keys=100, hit_status=CacheStatus.HIT_DISK
-        )
-        layers = [self.memory, shared.layer, self.disk] if redis else [self.memory, self.disk]
-        self.cache = TieredResultCache(layers)
-        self.local_missing = MemoryNegativeCache(shared.clock)
-        self.missing = TieredNegativeCache([self.local_missing, shared.missing])
         self.processor = ScriptedImageProcessor()
-        flight = SharedFlight(shared.leases, lease_seconds=shared.lease_seconds, max_wait=5)
-        self.serve = ServeImage(
-            cache=self.cache,
+        container = node(
             origin=shared.origin,
             processor=self.processor,
             clock=shared.clock,
-            allowed_hosts=HostAllowList.of(()),
-            fallback_original=b"PLACEHOLDER",
-            shared=SharedCaching(
-                flight=flight,
-                missing=self.missing,
-                missing_seconds=NEGATIVE_TTL,
-                access=shared.access,
-            ),
+            fallback=b"PLACEHOLDER",
+            shared=shared if redis else None,
+            CACHE_IMAGE_NEGATIVE_TTL=NEGATIVE_TTL,
+            CACHE_LEASE_TTL=round(shared.lease_seconds * 1000),
+            CACHE_WARMING_TOP_N=2,
         )
-        self.flush = FlushTenant(
-            cache=self.cache,
-            missing=self.missing,
-            access=shared.access,
-            broadcast=shared.broadcast,
+        if not redis:  # one node alone keeps its own leases, misses, counts and broadcast
+            container.shared.work_leases.override(shared.leases)
+            container.shared.access_counter.override(shared.access)
+            container.shared.flush_broadcast.override(shared.broadcast)
+        self.memory = container.imaging.memory_cache()
+        self.disk = disk or MemoryResultCache(
+            max_bytes=1 << 20, max_keys=100, hit_status=CacheStatus.HIT_DISK
         )
-        self.forget = ForgetFlushedTenants(
-            cache=self.cache,
-            local_layers=[self.memory, self.disk],
-            missing=self.missing,
-            local_missing=[self.local_missing],
-            volatile=[self.memory.clear, self.local_missing.clear],
-        )
-        self.warm = WarmCache(cache=self.cache, access=shared.access, top_n=2)
+        container.imaging.disk_cache.override(self.disk)
+        imaging = container.imaging
+        opened(container, imaging.serve_image, imaging.flush_tenant, imaging.warm_cache)
+        self.cache = imaging.result_cache()
+        self.local_missing = imaging.memory_negative_cache()
+        self.missing = imaging.negative_cache()
+        self.serve = imaging.serve_image()
+        self.flush = imaging.flush_tenant()
+        self.forget = imaging.forget_flushed_tenants()
+        self.warm = imaging.warm_cache()
 
     async def start(self) -> None:
         await self.shared.broadcast.listen(self.forget)

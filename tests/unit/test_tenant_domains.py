@@ -9,23 +9,20 @@ import pytest
 
 from adapters.memory import (
     FixedClock,
-    MemoryAccessCounter,
-    MemoryNegativeCache,
     MemoryOriginFetcher,
     MemoryResultCache,
     MemoryTenantDomainSource,
-    MemoryWorkLeases,
 )
 from application.errors import TenantDomainsUnavailable
 from application.origin_hosts import OriginHosts
-from application.serve_image import ImageQuery, ServeImage, SharedCaching
-from application.shared_flight import SharedFlight
+from application.serve_image import ImageQuery
 from application.tenant_domains import RefreshTenantDomains, TenantDomains
 from application.tiered_cache import TieredResultCache
 from domain.errors import InvalidRequest
 from domain.policy import HostAllowList
 from domain.route import parse_image_path
 from tests.fakes.processor import ScriptedImageProcessor
+from tests.support.node import node, opened
 
 T0 = 1_700_000_000.0
 
@@ -157,23 +154,19 @@ def test_an_unexpected_error_is_a_failed_refresh_and_the_loop_goes_on() -> None:
 
 
 def test_the_use_case_accepts_an_origin_host_that_only_the_tenant_list_allows() -> None:
-    tenants = TenantDomains(enabled=True)
-    clock = FixedClock(T0)
-    origin = MemoryOriginFetcher({"static/images/a.png": b"PNG"}, host="img.tenant.test")
-    serve = ServeImage(
-        cache=TieredResultCache([MemoryResultCache(max_bytes=1 << 20, max_keys=10)]),
+    origin = MemoryOriginFetcher({"static/images/a.png": b"PNG"})
+    container = node(
         origin=origin,
         processor=ScriptedImageProcessor(),
-        clock=clock,
-        allowed_hosts=OriginHosts(HostAllowList.of(["shop.example"]), tenants),
-        fallback_original=b"FALLBACK",
-        shared=SharedCaching(
-            flight=SharedFlight(MemoryWorkLeases(clock), lease_seconds=5, max_wait=5),
-            missing=MemoryNegativeCache(clock),
-            missing_seconds=300,
-            access=MemoryAccessCounter(),
-        ),
+        result_cache=TieredResultCache([MemoryResultCache(max_bytes=1 << 20, max_keys=10)]),
+        clock=FixedClock(T0),
+        fallback=b"FALLBACK",
+        BACKEND_URL="https://img.tenant.test",
+        VALIDATION_ALLOWED_DOMAINS="shop.example",
     )
+    opened(container, container.imaging.serve_image)
+    serve = container.imaging.serve_image()
+    tenants = container.origin.tenant_domains()
     query = ImageQuery(
         parse_image_path("/media_stream-image/static/images/a.png/0/0/contain/center/FFF/0/80.png")
     )

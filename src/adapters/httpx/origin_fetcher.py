@@ -146,10 +146,6 @@ class HttpxOriginFetcher(OriginFetcher):
             event_hooks={"response": [_refuse_unparseable_location]},
         )
 
-    @property
-    def host(self) -> str:
-        return self._host
-
     async def fetch(self, source: ImageSource) -> Original:
         deadline = asyncio.get_running_loop().time() + self._timeouts.total
         url = httpx.URL(self._url_for(source.origin_path))

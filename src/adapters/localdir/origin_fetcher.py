@@ -39,10 +39,6 @@ class LocalDirectoryOriginFetcher(OriginFetcher):
         self._root = Path(root)
         self._max_bytes = max_bytes
 
-    @property
-    def host(self) -> str:
-        return ""
-
     async def fetch(self, source: ImageSource) -> Original:
         data = await asyncio.to_thread(self._read, source.origin_path)
         return Original(data, mimetypes.guess_type(source.origin_path)[0] or "")

@@ -30,19 +30,13 @@ class MemoryOriginFetcher(OriginFetcher):
         self,
         originals: Mapping[str, bytes] | None = None,
         *,
-        host: str = "",
         delay: float = 0.0,
     ) -> None:
         self._originals = dict(originals or {})
         self._failures: dict[str, OriginError] = {}
-        self._host = host
         self.delay = delay
         self.requests: list[str] = []
         self.closed = False
-
-    @property
-    def host(self) -> str:
-        return self._host
 
     async def fetch(self, source: ImageSource) -> Original:
         path = source.origin_path

@@ -26,6 +26,9 @@ BREAKER_STATES = {"closed": 0, "half-open": 1, "open": 2}
 GaugeMode = Literal["livesum", "livemax", "liveall"]
 
 
+MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+
+
 class PrometheusMetrics(Metrics):
     """Implements `Metrics` with prometheus_client, in its own `CollectorRegistry`.
 
@@ -52,6 +55,12 @@ class PrometheusMetrics(Metrics):
         self._build_http()
         self._build_work()
         self._build_process()
+
+    @classmethod
+    def from_environment(cls) -> PrometheusMetrics:
+        """One per process, in multiprocess mode when `PROMETHEUS_MULTIPROC_DIR` is set in the
+        process environment (prometheus_client reads it there when it is imported)."""
+        return cls(multiprocess_directory=os.environ.get(MULTIPROCESS_VARIABLE))
 
     # -- Metrics ----------------------------------------------------------------------------
 

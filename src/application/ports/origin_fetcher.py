@@ -19,11 +19,6 @@ class Original:
 class OriginFetcher(Protocol):
     """Fetches an original's bytes or raises an `OriginError`; never returns a partial body."""
 
-    @property
-    def host(self) -> str:
-        """Host the originals come from, checked against the allow-list ('' when local)."""
-        ...
-
     async def fetch(self, source: ImageSource) -> Original: ...
 
     async def close(self) -> None: ...

@@ -9,7 +9,7 @@ import sys
 
 from domain.errors import InvalidRequest
 from entrypoints.cache_reports import cache_stats, flush_report
-from entrypoints.container import build_container, close_container
+from entrypoints.composition import build_container, opened
 from entrypoints.settings import Settings
 
 EXIT_INCOMPLETE = 1
@@ -51,15 +51,11 @@ def show_stats(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _flush(settings: Settings, tenant: str) -> dict[str, object]:
     container = build_container(settings)
-    try:
-        return flush_report(await container.use_cases.flush_tenant()(tenant))
-    finally:
-        await close_container(container)
+    async with opened(container, container.imaging.flush_tenant):
+        return flush_report(await container.imaging.flush_tenant()(tenant))
 
 
 async def _stats(settings: Settings) -> dict[str, object]:
     container = build_container(settings)
-    try:
+    async with opened(container, container.imaging.result_cache):
         return await cache_stats(container)
-    finally:
-        await close_container(container)

@@ -20,7 +20,7 @@ import uvicorn
 
 from entrypoints.cli.breaker import add_breaker_commands
 from entrypoints.cli.cache import add_cache_commands
-from entrypoints.container import build_container
+from entrypoints.composition import build_container
 from entrypoints.http.app import make_app
 from entrypoints.http.server import serve
 from entrypoints.logs import configure_logging
@@ -90,7 +90,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     )
     live = container.core.live_settings()
     live.subscribe(lambda fresh: configure_logging(fresh.LOG_LEVEL, fresh.LOG_FORMAT))
-    return serve(config, lifecycle=container.operations.lifecycle(), live=live)
+    return serve(config, lifecycle=container.core.lifecycle(), live=live)
 
 
 def _workers(settings: Settings, args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ import json
 
 from litestar import Request, Response, post
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 
 from application.flush_tenant import FlushTenant
 from domain.errors import InvalidRequest
@@ -13,19 +14,22 @@ from domain.tenant import checked_tenant
 from entrypoints.cache_reports import flush_report
 from entrypoints.http.errors import NO_STORE_NOSNIFF
 from entrypoints.http.operations import require_internal_secret
+from entrypoints.settings import LiveSettings
 
 
 @post("/admin/cache/flush-tenant", name="flush_tenant", status_code=200)
-async def flush_tenant(request: Request[object, object, State]) -> Response[dict[str, object]]:
+async def flush_tenant(
+    request: Request[object, object, State],
+    flush: NamedDependency[FlushTenant],
+    live_settings: NamedDependency[LiveSettings],
+) -> Response[dict[str, object]]:
     """Drop a tenant's results from every layer of every node: `{"tenantSchema": "acme"}`.
 
     200 with the counts when every part was reached; 503 with the same body when some part
     (Redis, the broadcast) could not be, so the caller knows to try again.
     """
-    require_internal_secret(request)
-    state = request.app.state
+    require_internal_secret(request, live_settings)
     tenant = _tenant_of(await request.body())
-    flush: FlushTenant = state.flush_tenant
     outcome = await flush(tenant)
     return Response(
         flush_report(outcome),

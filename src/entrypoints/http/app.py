@@ -1,25 +1,30 @@
-"""The Litestar application, built from a container (never at import time)."""
+"""The Litestar application, built from a container (never at import time).
+
+The app opens the container when it starts (every resource, in dependency order) and closes it
+when it stops. Handlers get what they use as typed `Provide` dependencies, read from the opened
+container; nothing is kept in `app.state`.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from litestar import Litestar
-from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.types import ASGIApp
 
-from entrypoints.container import Container, close_container
+from entrypoints.composition import Container, close_container, open_container
 from entrypoints.http.admin import flush_tenant
 from entrypoints.http.correlation import CorrelationIds
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.images import image
 from entrypoints.http.observability import ObservedRequests
 from entrypoints.http.operations import OPERATIONS_ROUTES, OperationsState
-from entrypoints.http.origin_guards import install_origin_guards
+from entrypoints.http.origin_guards import ORIGIN_GUARD_ROUTES, install_origin_guards
 from entrypoints.http.pages import default_image, index, live, ready, robots
 from entrypoints.http.protection import protected
-from entrypoints.settings import Settings
 from entrypoints.upkeep import CacheUpkeep
 
 log = logging.getLogger(__name__)
@@ -28,68 +33,66 @@ log = logging.getLogger(__name__)
 def make_litestar(container: Container) -> Litestar:
     """The Litestar app alone (tests that need Litestar's own client use this)."""
     settings = container.settings()
-    lifecycle = container.operations.lifecycle()
+    lifecycle = container.core.lifecycle()
 
     async def start() -> None:
-        container.use_cases.serve_image()
-        if settings.MONITORING_ENABLED:
-            await container.operations.monitoring().start()
+        await open_container(container)
         log.info("media-stream ready, origin %s", settings.backend_host or settings.BACKEND_URL)
 
     async def stop() -> None:
         lifecycle.draining = True
         await close_container(container)
 
-    # The shared cache: its routes, its state, and its upkeep around the app's own start/stop.
+    # The shared cache's upkeep runs inside the app's own start and stop.
     upkeep = CacheUpkeep(container)
-    cache_routes = [flush_tenant]
-    cache_state = {
-        "container": container,
-        "flush_tenant": container.use_cases.flush_tenant(),
-    }
-
     app = Litestar(
         route_handlers=[
             *(image, live, ready, index, robots, default_image),
             *OPERATIONS_ROUTES,
-            *cache_routes,
+            *ORIGIN_GUARD_ROUTES,
+            flush_tenant,
         ],
+        dependencies=dependencies(container),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         on_startup=[start, upkeep.start],
         on_shutdown=[upkeep.stop, stop],
-        state=State(
-            {
-                "serve_image": container.use_cases.serve_image(),
-                "public_ttl": settings.CACHE_IMAGE_PUBLIC_TTL,
-                "max_path_length": settings.VALIDATION_MAX_STRING_LENGTH,
-                "lifecycle": lifecycle,
-                "operations": operations_state(container),
-                **cache_state,
-            }
-        ),
         openapi_config=OpenAPIConfig(title="media-stream", version="0.1.0"),
         logging_config=None,  # the CLI configures logging once, for uvicorn and us alike
         debug=False,
     )
-    follow_reloads(app, container)
     install_origin_guards(app, container)
     return app
 
 
+def dependencies(container: Container) -> dict[str, Provide]:
+    """What handlers may ask for by parameter name, each built once by the opened container."""
+
+    def provide(source: Callable[[], object]) -> Provide:
+        return Provide(lambda: source(), use_cache=True, sync_to_thread=False)
+
+    return {
+        "image_route": provide(container.http.image_route),
+        "flush": provide(container.imaging.flush_tenant),
+        "lifecycle": provide(container.core.lifecycle),
+        "live_settings": provide(container.core.live_settings),
+        "circuits": provide(container.origin.circuits),
+        "tenant_domains": provide(container.origin.tenant_domains),
+        "operations": provide(lambda: operations_state(container)),
+    }
+
+
 def make_app(container: Container) -> ASGIApp:
-    """The ASGI application the server runs: Litestar wrapped with correlation IDs."""
-    live = container.core.live_settings()
+    """The ASGI application the server runs: Litestar behind the protection, observation and
+    correlation-id wrappers."""
+    live_settings = container.core.live_settings()
     observed = ObservedRequests(
         protected(make_litestar(container), container),
         metrics=container.core.metrics(),
-        lifecycle=container.operations.lifecycle(),
+        lifecycle=container.core.lifecycle(),
         watch=container.operations.performance_watch(),
-        slow_threshold_ms=lambda: live.current.SLOW_REQUEST_THRESHOLD_MS,
+        slow_threshold_ms=lambda: live_settings.current.SLOW_REQUEST_THRESHOLD_MS,
     )
     return CorrelationIds(observed)
-
-
-# -- operations: the operator routes' state, and settings reloaded while serving ---------------
 
 
 def operations_state(container: Container) -> OperationsState:
@@ -101,13 +104,3 @@ def operations_state(container: Container) -> OperationsState:
         sampler=container.operations.resource_sampler(),
         metrics=container.core.metrics(),
     )
-
-
-def follow_reloads(app: Litestar, container: Container) -> None:
-    """Keep the values the routes read from the app state in step with reloaded settings."""
-
-    def refresh(settings: Settings) -> None:
-        app.state.public_ttl = settings.CACHE_IMAGE_PUBLIC_TTL
-        app.state.max_path_length = settings.VALIDATION_MAX_STRING_LENGTH
-
-    container.core.live_settings().subscribe(refresh)

@@ -7,10 +7,12 @@ from functools import lru_cache
 
 from litestar import HttpMethod, Request, Response, route
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 
-from application.serve_image import ImageAnswer, ImageQuery, ServeImage
+from application.serve_image import ImageAnswer, ImageQuery
 from domain.formats import OutputFormat
 from domain.route import PREFIX, parse_image_path
+from entrypoints.composition import ImageRoute
 
 FALLBACK_CACHE_CONTROL = "public, max-age=60"
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
@@ -26,14 +28,15 @@ def public_cache_control(ttl: int) -> str:
 
 
 @route(PREFIX + "{rest:path}", http_method=[HttpMethod.GET, HttpMethod.HEAD], name="image")
-async def image(request: Request[object, object, State]) -> Response[bytes]:
+async def image(
+    request: Request[object, object, State],
+    image_route: NamedDependency[ImageRoute],
+) -> Response[bytes]:
     """Serve `/media_stream-image/media/...` and `/media_stream-image/static/images/...`."""
-    state = request.app.state
     raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
     path = raw_path.decode("utf-8", "surrogateescape")  # invalid bytes become a 400 when parsed
-    image_request = parse_image_path(path, max_length=state.max_path_length)
-    serve: ServeImage = state.serve_image
-    answer = await serve(
+    image_request = parse_image_path(path, max_length=image_route.max_path_length)
+    answer = await image_route.serve(
         ImageQuery(
             request=image_request,
             accept=request.headers.get("accept"),
@@ -41,7 +44,7 @@ async def image(request: Request[object, object, State]) -> Response[bytes]:
             if_modified_since=request.headers.get("if-modified-since"),
         )
     )
-    headers = _headers(answer, state.public_ttl)
+    headers = _headers(answer, image_route.public_ttl)
     if answer.not_modified:
         return Response(b"", status_code=304, headers=headers)
     headers["Content-Length"] = str(answer.result.size)

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 
 from application.health import CheckHealth, HealthSummary
@@ -36,7 +37,7 @@ class Exposable(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class OperationsState:
-    """What the operator routes read, kept in the Litestar app state as `operations`."""
+    """What the operator routes read (their `operations` dependency)."""
 
     check_health: CheckHealth
     live_settings: LiveSettings
@@ -56,14 +57,9 @@ def versions() -> dict[str, str]:
     return found
 
 
-def _operations(request: Request[object, object, State]) -> OperationsState:
-    state: OperationsState = request.app.state.operations
-    return state
-
-
-def require_internal_secret(request: Request[object, object, State]) -> None:
+def require_internal_secret(request: Request[object, object, State], live: LiveSettings) -> None:
     """401 unless `X-Internal-Secret` equals INTERNAL_ADMIN_SECRET (unset: always 401)."""
-    secret = _operations(request).live_settings.current.INTERNAL_ADMIN_SECRET
+    secret = live.current.INTERNAL_ADMIN_SECRET
     if not secret:
         raise NotAuthorizedException(
             "INTERNAL_ADMIN_SECRET is not set on this node: operator routes are closed"
@@ -92,30 +88,31 @@ def _health_response(body: Mapping[str, object], summary: HealthSummary) -> Resp
     return Response(dict(body), status_code=status, headers=NO_STORE)
 
 
-async def _every_indicator(request: Request[object, object, State]) -> Response[object]:
-    summary = await _operations(request).check_health()
+async def _every_indicator(operations: NamedDependency[OperationsState]) -> Response[object]:
+    summary = await operations.check_health()
     return _health_response(_health_body(summary), summary)
 
 
 @get("/health", name="health")
-async def health(request: Request[object, object, State]) -> Response[object]:
+async def health(operations: NamedDependency[OperationsState]) -> Response[object]:
     """Every indicator with its details; 503 when any is down (details included)."""
-    return await _every_indicator(request)
+    return await _every_indicator(operations)
 
 
 @get("/health/dependencies", name="health_dependencies")
-async def health_dependencies(request: Request[object, object, State]) -> Response[object]:
+async def health_dependencies(operations: NamedDependency[OperationsState]) -> Response[object]:
     """The same as `/health`: every dependency's indicator, 503 when any is down."""
-    return await _every_indicator(request)
+    return await _every_indicator(operations)
 
 
 @get("/health/detailed", name="health_detailed")
-async def health_detailed(request: Request[object, object, State]) -> Response[object]:
+async def health_detailed(
+    request: Request[object, object, State], operations: NamedDependency[OperationsState]
+) -> Response[object]:
     """`/health` plus resources, versions and uptime; internal addresses only (else 403)."""
     client = request.client.host if request.client else None
     if not is_internal_address(client):
         raise PermissionDeniedException("only internal addresses may see detailed health")
-    operations = _operations(request)
     summary = await operations.check_health()
     sample = operations.sampler.latest
     body = _health_body(summary)
@@ -127,18 +124,21 @@ async def health_detailed(request: Request[object, object, State]) -> Response[o
 
 
 @get("/metrics", name="metrics", media_type="text/plain")
-async def metrics(request: Request[object, object, State]) -> Response[bytes]:
+async def metrics(
+    request: Request[object, object, State], operations: NamedDependency[OperationsState]
+) -> Response[bytes]:
     """The Prometheus text exposition; needs `X-Internal-Secret`."""
-    require_internal_secret(request)
-    body, content_type = _operations(request).metrics.exposition()
+    require_internal_secret(request, operations.live_settings)
+    body, content_type = operations.metrics.exposition()
     return Response(body, media_type=content_type, headers=NO_STORE)
 
 
 @get("/monitoring/performance", name="performance")
-async def performance(request: Request[object, object, State]) -> Response[object]:
+async def performance(
+    request: Request[object, object, State], operations: NamedDependency[OperationsState]
+) -> Response[object]:
     """Rolling p50/p95/p99 per phase, baselines and alerts; needs `X-Internal-Secret`."""
-    require_internal_secret(request)
-    operations = _operations(request)
+    require_internal_secret(request, operations.live_settings)
     settings = operations.live_settings.current
     phases = {
         figure.phase: {
@@ -165,10 +165,12 @@ async def performance(request: Request[object, object, State]) -> Response[objec
 
 
 @post("/admin/config/reload", name="config_reload", status_code=200)
-async def config_reload(request: Request[object, object, State]) -> Response[object]:
+async def config_reload(
+    request: Request[object, object, State], operations: NamedDependency[OperationsState]
+) -> Response[object]:
     """Reload the settings (as SIGHUP does) and answer what was applied; needs the secret."""
-    require_internal_secret(request)
-    outcome = _operations(request).live_settings.reload()
+    require_internal_secret(request, operations.live_settings)
+    outcome = operations.live_settings.reload()
     return Response(outcome.as_dict(), headers=NO_STORE)
 
 

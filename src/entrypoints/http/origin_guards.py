@@ -12,17 +12,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from litestar import Litestar, Request, Response, get, post
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 
 from application.origin_circuits import OriginCircuits
 from application.tenant_domains import RefreshTenantDomains, TenantDomains, TenantDomainsStatus
 from domain.breaker import BreakerSnapshot, BreakerState
-from entrypoints.container import Container
+from entrypoints.composition import Container
 from entrypoints.http.errors import NO_STORE
 from entrypoints.http.operations import require_internal_secret
+from entrypoints.settings import LiveSettings
 
 log = logging.getLogger(__name__)
 
@@ -30,31 +33,32 @@ _WORST_FIRST = (BreakerState.OPEN, BreakerState.HALF_OPEN, BreakerState.CLOSED)
 
 
 def install_origin_guards(app: Litestar, container: Container) -> None:
-    """Add the routes, their state, and the tenant-domain refresh loop to `app`."""
+    """Keep the tenant domains refreshed in the background while `app` runs."""
     settings = container.settings()
-    app.state["circuits"] = container.core.circuits()
-    app.state["tenant_domains"] = container.core.tenant_domains()
-    for handler in (circuit_breaker, reset_circuit_breaker, origin_health):
-        app.register(handler)
-    refresh = container.use_cases.refresh_tenant_domains()
-    if refresh is not None:
-        loop = TenantDomainLoop(refresh, settings.TENANT_DOMAINS_REFRESH_INTERVAL_MS / 1000)
-        app.on_startup.append(loop.start)
-        app.on_shutdown.append(loop.stop)  # shutdown hooks run last-added first
+    if not settings.tenant_domains_url:
+        return
+    loop = TenantDomainLoop(
+        container.origin.refresh_tenant_domains,
+        settings.TENANT_DOMAINS_REFRESH_INTERVAL_MS / 1000,
+    )
+    app.on_startup.append(loop.start)
+    app.on_shutdown.append(loop.stop)  # shutdown hooks run last-added first
 
 
 class TenantDomainLoop:
-    """Refreshes the tenant domains in the background while the app runs."""
+    """Refreshes the tenant domains in the background while the app runs (the use case is
+    taken from the container once it is open)."""
 
-    def __init__(self, refresh: RefreshTenantDomains, interval: float) -> None:
+    def __init__(self, refresh: Callable[[], RefreshTenantDomains | None], interval: float) -> None:
         self._refresh = refresh
         self._interval = interval
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(
-            self._refresh.run_forever(self._interval), name="tenant-domains"
-        )
+        refresh = self._refresh()
+        if refresh is None:
+            return
+        self._task = asyncio.create_task(refresh.run_forever(self._interval), name="tenant-domains")
 
     async def stop(self) -> None:
         task, self._task = self._task, None
@@ -65,9 +69,10 @@ class TenantDomainLoop:
 
 
 @get("/health/circuit-breaker", name="circuit_breaker")
-async def circuit_breaker(request: Request[object, object, State]) -> Response[dict[str, object]]:
+async def circuit_breaker(
+    circuits: NamedDependency[OriginCircuits], tenant_domains: NamedDependency[TenantDomains]
+) -> Response[dict[str, object]]:
     """Every origin breaker of this process, and the policy they follow."""
-    circuits: OriginCircuits = request.app.state.circuits
     snapshots = circuits.snapshots()
     policy = circuits.policy
     body: dict[str, object] = {
@@ -80,7 +85,7 @@ async def circuit_breaker(request: Request[object, object, State]) -> Response[d
             "resetTimeoutMs": round(policy.open_for * 1000),
             "halfOpenRequests": policy.half_open_probes,
         },
-        "tenantDomains": _tenant_json(request.app.state.tenant_domains),
+        "tenantDomains": _tenant_json(tenant_domains),
         "scope": "process",
     }
     return Response(body, headers=NO_STORE)
@@ -89,21 +94,23 @@ async def circuit_breaker(request: Request[object, object, State]) -> Response[d
 @post("/health/circuit-breaker/reset", name="circuit_breaker_reset", status_code=200)
 async def reset_circuit_breaker(
     request: Request[object, object, State],
+    circuits: NamedDependency[OriginCircuits],
+    live_settings: NamedDependency[LiveSettings],
 ) -> Response[dict[str, object]]:
     """Close every breaker of this process (`X-Internal-Secret`)."""
-    require_internal_secret(request)
-    circuits: OriginCircuits = request.app.state.circuits
+    require_internal_secret(request, live_settings)
     reset = circuits.reset()
     log.warning("circuit breakers closed by an operator: %s", ", ".join(reset) or "none open")
     return Response({"state": "closed", "reset": reset, "scope": "process"}, headers=NO_STORE)
 
 
 @get("/health/origin", name="origin_health")
-async def origin_health(request: Request[object, object, State]) -> Response[dict[str, object]]:
+async def origin_health(
+    circuits: NamedDependency[OriginCircuits], tenant_domains: NamedDependency[TenantDomains]
+) -> Response[dict[str, object]]:
     """200 when no breaker is open and the tenant domains (if configured) were refreshed at
     least once; 503 otherwise, with the same details."""
-    circuits: OriginCircuits = request.app.state.circuits
-    tenants: TenantDomains = request.app.state.tenant_domains
+    tenants = tenant_domains
     snapshots = circuits.snapshots()
     worst = _worst(snapshots)
     tenant_status = tenants.status()
@@ -117,6 +124,9 @@ async def origin_health(request: Request[object, object, State]) -> Response[dic
         "tenantDomains": _tenant_json(tenants),
     }
     return Response(body, status_code=200 if healthy else 503, headers=NO_STORE)
+
+
+ORIGIN_GUARD_ROUTES = [circuit_breaker, reset_circuit_breaker, origin_health]
 
 
 def _worst(snapshots: dict[str, BreakerSnapshot]) -> BreakerState:

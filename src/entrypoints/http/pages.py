@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from litestar import Request, Response, get
-from litestar.datastructures import State
+from litestar import Response, get
+from litestar.di import NamedDependency
 
 from entrypoints.http.errors import NO_STORE
+from entrypoints.lifecycle import Lifecycle
 
 STATIC = Path(__file__).resolve().parent / "static"
 STATIC_CACHE_CONTROL = "public, max-age=3600"
@@ -20,9 +21,9 @@ async def live() -> Response[dict[str, str]]:
 
 
 @get("/health/ready", name="ready")
-async def ready(request: Request[object, object, State]) -> Response[dict[str, str]]:
+async def ready(lifecycle: NamedDependency[Lifecycle]) -> Response[dict[str, str]]:
     """200 when the node takes traffic; 503 once it is shutting down."""
-    if request.app.state.lifecycle.draining:
+    if lifecycle.draining:
         return Response(
             {"status": "draining"}, status_code=503, headers={"Cache-Control": "no-store"}
         )

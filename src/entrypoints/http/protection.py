@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar.types import ASGIApp
 
-from entrypoints.container import Container
+from entrypoints.composition import Container
 from entrypoints.http.rate_limit import RateLimiting
 from entrypoints.http.security import CorsPolicy, SecurityHeaders
 
@@ -14,6 +14,6 @@ def protected(app: ASGIApp, container: Container) -> ASGIApp:
     security and CORS headers (the 429s included)."""
     settings = container.settings()
     if settings.RATE_LIMIT_ENABLED:
-        app = RateLimiting(app, container.use_cases.admit_request())
+        app = RateLimiting(app, container.http.admit_request)
     cors = CorsPolicy(frozenset(settings.CORS_ORIGIN), settings.CORS_METHODS, settings.CORS_MAX_AGE)
     return SecurityHeaders(app, cors)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from litestar import Request
 from litestar.datastructures import State
 from litestar.enums import ScopeType
@@ -17,18 +19,23 @@ class RateLimiting:
     """ASGI wrapper: asks `AdmitRequest` about every HTTP request before the app sees it.
 
     Outside Litestar's routing, so unknown paths and wrong methods count too; the 429 is the
-    same JSON error as every other (spec §3), with `Retry-After`.
+    same JSON error as every other (spec §3), with `Retry-After`. The use case is taken from
+    `admission()` at the first request, once the container is open.
     """
 
-    def __init__(self, app: ASGIApp, admit: AdmitRequest) -> None:
+    def __init__(self, app: ASGIApp, admission: Callable[[], AdmitRequest]) -> None:
         self.app = app
-        self.admit = admit
+        self._admission = admission
+        self._admit: AdmitRequest | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
-        decision = await self.admit(visit_of(scope))
+        admit = self._admit
+        if admit is None:
+            admit = self._admit = self._admission()
+        decision = await admit(visit_of(scope))
         if decision is None:
             await self.app(scope, receive, send)
             return
