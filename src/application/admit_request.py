@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from application.ports.load_gauge import LoadGauge
-from application.ports.metrics import Metrics
+from application.ports.metrics import NO_METRICS, Metrics
 from application.ports.rate_limiter import RateLimiter
 from domain.clients import TrustedProxies, network_of
 from domain.load import AdaptiveLimits
@@ -58,7 +58,7 @@ class AdmitRequest:
         gauge: LoadGauge,
         proxies: TrustedProxies,
         adaptive: AdaptiveLimits | None = None,
-        metrics: Metrics | None = None,
+        metrics: Metrics = NO_METRICS,
         tenant_hosts: HostPolicy | None = None,
     ) -> None:
         self._policy = policy
@@ -77,9 +77,8 @@ class AdmitRequest:
             return None
         factor = self._adaptive.factor(self._gauge.reading())
         decision = await self._limiter.hit(bucket, self._policy.rule(kind, factor))
-        if self._metrics is not None:
-            verdict = "allowed" if decision.allowed else "blocked"
-            self._metrics.rate_limit(decision=verdict, limiter=kind.value)
+        verdict = "allowed" if decision.allowed else "blocked"
+        self._metrics.rate_limit(decision=verdict, limiter=kind.value)
         return decision
 
     def _trusted_caller(self, visit: Visit) -> bool:

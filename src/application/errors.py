@@ -17,6 +17,8 @@ ApplicationError
 │   └── CircuitOpen         the origin failed too often lately; it was not asked
 └── ProcessingError         the original could not be turned into the result
     ├── NotAnImage          the bytes are not an image of a known format
+    │   └── UnsupportedFormat   an image, in a format there is no decoder for (HEIF): lasting,
+    │                           so negative-cacheable
     ├── DecodeFailed        a known format, but truncated or corrupt
     ├── DecompressionBomb   the image is larger (pixels, frames) than the limits allow
     ├── OutputTooLarge      the result would exceed the output pixel limit
@@ -106,6 +108,13 @@ class NotAnImage(ProcessingError):
     """The bytes are not an image in any supported format."""
 
     reason = FallbackReason.NOT_AN_IMAGE
+
+
+class UnsupportedFormat(NotAnImage):
+    """An image in a format the renderer cannot decode (HEIF); it will not change by asking
+    again, so it is remembered like a missing original."""
+
+    negative_cacheable = True
 
 
 class DecodeFailed(ProcessingError):

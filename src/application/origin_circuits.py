@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from application.ports.clock import Clock
-from application.ports.metrics import Metrics
+from application.ports.metrics import NO_METRICS, Metrics
 from domain.breaker import (
     BreakerPolicy,
     BreakerSnapshot,
@@ -25,7 +25,7 @@ class OriginCircuits:
     (closed ones are dropped first when a new origin would exceed that).
     """
 
-    def __init__(self, policy: BreakerPolicy, clock: Clock, metrics: Metrics | None = None) -> None:
+    def __init__(self, policy: BreakerPolicy, clock: Clock, metrics: Metrics = NO_METRICS) -> None:
         self._policy = policy
         self._clock = clock
         self._metrics = metrics
@@ -70,7 +70,7 @@ class OriginCircuits:
         return affected
 
     def _report(self, origin: str, before: BreakerState, after: BreakerState) -> None:
-        if self._metrics is not None and before is not after:
+        if before is not after:
             self._metrics.breaker_state(origin=origin, state=after.value)
 
     def _breaker(self, origin: str) -> CircuitBreaker:

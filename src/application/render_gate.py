@@ -8,7 +8,7 @@ from collections import deque
 
 from application.errors import Overloaded, ProcessingTimeout
 from application.ports.image_processor import ImageProcessor, Rendition
-from application.ports.metrics import Metrics
+from application.ports.metrics import NO_METRICS, Metrics
 from domain.transform import TransformSpec
 
 QUEUE = "render"
@@ -33,7 +33,7 @@ class RenderGate(ImageProcessor):
         queue_max: int,
         budget: float,
         retry_after: int = 1,
-        metrics: Metrics | None = None,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         if workers < 1 or queue_max < 0 or budget <= 0:
             raise ValueError("a render gate needs workers >= 1, queue_max >= 0 and budget > 0")
@@ -85,8 +85,7 @@ class RenderGate(ImageProcessor):
             self._running += 1
             return
         if self.waiting >= self._queue_max:
-            if self._metrics is not None:
-                self._metrics.queue_rejected(queue=QUEUE)
+            self._metrics.queue_rejected(queue=QUEUE)
             raise Overloaded(
                 f"{self._running} renders running and {self.waiting} waiting",
                 retry_after=self._retry_after,
@@ -108,12 +107,10 @@ class RenderGate(ImageProcessor):
             if slot in self._waiters:
                 self._waiters.remove(slot)
             self._report_depth()
-            if self._metrics is not None:
-                self._metrics.queue_wait(queue=QUEUE, seconds=loop.time() - queued_at)
+            self._metrics.queue_wait(queue=QUEUE, seconds=loop.time() - queued_at)
 
     def _report_depth(self) -> None:
-        if self._metrics is not None:
-            self._metrics.queue_depth(queue=QUEUE, depth=self.waiting)
+        self._metrics.queue_depth(queue=QUEUE, depth=self.waiting)
 
     def _expire(self, slot: asyncio.Future[None]) -> None:
         if not slot.done():

@@ -11,7 +11,7 @@ from application.origin_admission import OriginAdmission
 from application.ports.access_counter import AccessCounter
 from application.ports.clock import Clock
 from application.ports.image_processor import ImageProcessor, Rendition
-from application.ports.metrics import Metrics
+from application.ports.metrics import NO_METRICS, Metrics
 from application.ports.negative_cache import NegativeCache
 from application.ports.origin_fetcher import Original, OriginFetcher
 from application.shared_flight import SharedFlight
@@ -88,7 +88,7 @@ class ServeImage:
         admission: OriginAdmission,
         fallback_original: bytes,
         shared: SharedCaching,
-        metrics: Metrics | None = None,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self._cache = cache
         self._origin = origin
@@ -114,7 +114,7 @@ class ServeImage:
         if cached is not None:
             result, status, reason = cached[0], cached[1], None
         else:
-            if self._metrics is not None and self._flights.is_running(key):
+            if self._flights.is_running(key):
                 self._metrics.coalesced()
             result, status, reason = await self._flights.run(
                 key, lambda: self._produce_once(request.source, spec, key)
@@ -198,8 +198,7 @@ class ServeImage:
     def _fetched(self, outcome: str, started: float, size: int) -> None:
         seconds = time.perf_counter() - started
         record("fetch", seconds)
-        if self._metrics is not None:
-            self._metrics.origin_fetch(outcome=outcome, seconds=seconds, size_bytes=size)
+        self._metrics.origin_fetch(outcome=outcome, seconds=seconds, size_bytes=size)
 
     async def _render(self, original: bytes, spec: TransformSpec, tenant: str) -> Rendition:
         """Transform, timed as the `transform` phase and counted by format and outcome."""
@@ -213,10 +212,9 @@ class ServeImage:
         finally:
             seconds = time.perf_counter() - started
             record("transform", seconds)
-            if self._metrics is not None:
-                self._metrics.image_processed(
-                    format=spec.format.value, outcome=outcome, seconds=seconds, tenant=tenant
-                )
+            self._metrics.image_processed(
+                format=spec.format.value, outcome=outcome, seconds=seconds, tenant=tenant
+            )
 
 
 class FallbackRenderer:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from application.errors import CacheUnavailable
-from application.ports.metrics import Metrics
+from application.ports.metrics import NO_METRICS, Metrics
 from application.ports.result_cache import ResultCache
 from application.timing import record
 from domain.request import ResultKey
@@ -27,8 +27,8 @@ class LayerCounters:
 
 
 def layer_name(layer: ResultCache) -> str:
-    """`memory`, `redis` or `disk`: the layer's `X-Cache` hit value without `HIT-`."""
-    return layer.hit_status.value.removeprefix("HIT-").lower()
+    """`memory`, `redis` or `disk`: the tier's name in metrics and reports."""
+    return layer.layer.value
 
 
 class TieredResultCache:
@@ -42,7 +42,7 @@ class TieredResultCache:
     flush is never undone by work that was in flight.
     """
 
-    def __init__(self, layers: Sequence[ResultCache], metrics: Metrics | None = None) -> None:
+    def __init__(self, layers: Sequence[ResultCache], metrics: Metrics = NO_METRICS) -> None:
         self._layers = list(layers)
         self._metrics = metrics
         self._names = [layer_name(layer) for layer in self._layers]
@@ -70,7 +70,7 @@ class TieredResultCache:
                 counts[self._names[depth]] += 1
             if result is not None:
                 self._promote(key, result, self._layers[:depth], epoch)
-                return result, layer.hit_status
+                return result, layer.layer.hit
         return None
 
     async def put(self, key: ResultKey, result: ImageResult, *, epoch: int | None = None) -> None:
@@ -91,7 +91,7 @@ class TieredResultCache:
         """Time the call as the `cache` phase; count it unless it is a coalescing re-check."""
         seconds = time.perf_counter() - started
         record("cache", seconds)
-        if self._metrics is not None and counted:
+        if counted:
             self._metrics.cache_operation(
                 layer=layer, operation=operation, outcome=outcome, seconds=seconds
             )

@@ -12,16 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from domain.svg_prologue import opens_an_svg
+from domain.image_formats import SNIFF_BYTES, SourceFormat, sniff_image
+
+__all__ = ["MIB", "SNIFF_BYTES", "OriginalFormat", "SourceByteCaps", "capped_as", "sniff_original"]
 
 MIB = 1024 * 1024
-# Enough for any raster signature and for an SVG's prologue (BOM, XML declaration, comments,
-# a DOCTYPE) before its root element.
-SNIFF_BYTES = 8192
-
-_ISO_IMAGE_BRANDS = frozenset(
-    {b"avif", b"avis", b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
-)
 
 
 class OriginalFormat(StrEnum):
@@ -35,31 +30,25 @@ class OriginalFormat(StrEnum):
     OTHER = "other"  # AVIF, TIFF, BMP, HEIF: an image, capped by the general limit
 
 
+_CAPPED_BY_NAME = {
+    SourceFormat.JPEG: OriginalFormat.JPEG,
+    SourceFormat.PNG: OriginalFormat.PNG,
+    SourceFormat.WEBP: OriginalFormat.WEBP,
+    SourceFormat.GIF: OriginalFormat.GIF,
+    SourceFormat.SVG: OriginalFormat.SVG,
+}
+
+
+def capped_as(kind: SourceFormat) -> OriginalFormat:
+    """The byte-cap group of a format."""
+    return _CAPPED_BY_NAME.get(kind, OriginalFormat.OTHER)
+
+
 def sniff_original(head: bytes) -> OriginalFormat | None:
-    """The format the first bytes of a body show (give at least `SNIFF_BYTES` of them when
-    the body is that long), or None when they are not an image."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return OriginalFormat.JPEG
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return OriginalFormat.PNG
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return OriginalFormat.WEBP
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return OriginalFormat.GIF
-    if opens_an_svg(head[:SNIFF_BYTES]):
-        return OriginalFormat.SVG
-    if head[:4] in (b"II*\x00", b"MM\x00*") or (head[:2] == b"BM" and len(head) >= 26):
-        return OriginalFormat.OTHER
-    if head[4:8] == b"ftyp" and _iso_brands(head) & _ISO_IMAGE_BRANDS:
-        return OriginalFormat.OTHER
-    return None
-
-
-def _iso_brands(head: bytes) -> set[bytes]:
-    box_end = min(int.from_bytes(head[:4], "big"), len(head), 256)
-    brands = {head[8:12]}  # bytes 12..16 are the minor version, not a brand
-    brands.update(head[offset : offset + 4] for offset in range(16, box_end - 3, 4))
-    return brands
+    """The byte-cap group of the format the first bytes show (`sniff_image`), or None when
+    they are not an image."""
+    found = sniff_image(head)
+    return None if found is None else capped_as(found)
 
 
 @dataclass(frozen=True, slots=True)

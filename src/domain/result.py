@@ -18,6 +18,26 @@ class CacheStatus(StrEnum):
     MISS = "MISS"
 
 
+class CacheLayer(StrEnum):
+    """A tier of the result cache, fastest first."""
+
+    MEMORY = "memory"
+    REDIS = "redis"
+    DISK = "disk"
+
+    @property
+    def hit(self) -> CacheStatus:
+        """What a request answered from this tier was (`X-Cache: HIT-MEMORY`, ...)."""
+        return _HITS[self]
+
+
+_HITS = {
+    CacheLayer.MEMORY: CacheStatus.HIT_MEMORY,
+    CacheLayer.REDIS: CacheStatus.HIT_REDIS,
+    CacheLayer.DISK: CacheStatus.HIT_DISK,
+}
+
+
 class FallbackReason(StrEnum):
     """Why the fallback image was sent instead of the real one (the `X-Fallback` header)."""
 

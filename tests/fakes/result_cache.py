@@ -14,7 +14,7 @@ import asyncio
 from application.errors import CacheUnavailable
 from application.ports.result_cache import LayerUsage, ResultCache
 from domain.request import ResultKey
-from domain.result import CacheStatus, ImageResult
+from domain.result import CacheLayer, ImageResult
 
 
 class SlowResultCache(ResultCache):
@@ -25,8 +25,8 @@ class SlowResultCache(ResultCache):
         self.put_delay = put_delay
 
     @property
-    def hit_status(self) -> CacheStatus:
-        return self.inner.hit_status
+    def layer(self) -> CacheLayer:
+        return self.inner.layer
 
     async def get(self, key: ResultKey) -> ImageResult | None:
         return await self.inner.get(key)
@@ -48,12 +48,12 @@ class SlowResultCache(ResultCache):
 class UnreachableResultCache(ResultCache):
     """A layer whose store cannot be reached."""
 
-    def __init__(self, hit_status: CacheStatus = CacheStatus.HIT_REDIS) -> None:
-        self._hit_status = hit_status
+    def __init__(self, layer: CacheLayer = CacheLayer.REDIS) -> None:
+        self._layer = layer
 
     @property
-    def hit_status(self) -> CacheStatus:
-        return self._hit_status
+    def layer(self) -> CacheLayer:
+        return self._layer
 
     async def get(self, key: ResultKey) -> ImageResult | None:
         return None

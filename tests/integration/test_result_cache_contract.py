@@ -20,7 +20,7 @@ from application.errors import CacheUnavailable
 from application.ports.result_cache import LayerUsage, ResultCache
 from domain.formats import OutputFormat
 from domain.request import ResultKey
-from domain.result import CacheStatus, ImageResult
+from domain.result import CacheLayer, CacheStatus, ImageResult
 from tests.integration.conftest import Run
 from tests.support.server import free_port
 
@@ -136,13 +136,13 @@ def test_usage_counts_entries_and_at_least_their_bytes(cache: ResultCache, run: 
     assert 1500 <= usage.bytes < 1500 + 2 * 300  # the data, plus a small header each at most
 
 
-def test_hit_status_names_the_layer(cache: ResultCache) -> None:
+def test_each_layer_names_its_tier_and_the_status_of_its_hits(cache: ResultCache) -> None:
     expected = {
-        MemoryResultCache: CacheStatus.HIT_MEMORY,
-        DiskResultCache: CacheStatus.HIT_DISK,
-        RedisResultCache: CacheStatus.HIT_REDIS,
+        MemoryResultCache: (CacheLayer.MEMORY, CacheStatus.HIT_MEMORY),
+        DiskResultCache: (CacheLayer.DISK, CacheStatus.HIT_DISK),
+        RedisResultCache: (CacheLayer.REDIS, CacheStatus.HIT_REDIS),
     }
-    assert cache.hit_status is expected[type(cache)]
+    assert (cache.layer, cache.layer.hit) == expected[type(cache)]
 
 
 # --- Redis only ----------------------------------------------------------------------------

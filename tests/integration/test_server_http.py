@@ -34,6 +34,11 @@ ORIGIN_ROUTES = {
     "/media/acme/uploads/bomb.png": Reply(
         headers={"Content-Type": "image/png"}, body=images.png_bomb()
     ),
+    # a HEIF photo from a phone: an image, in a format there is no decoder for
+    "/media/acme/uploads/phone.heic": Reply(
+        headers={"Content-Type": "image/heic"},
+        body=b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(200_000),
+    ),
     "/media/acme/uploads/slow.jpg": Reply(
         headers={"Content-Type": "image/jpeg"}, body=images.jpeg(), delay=0.5
     ),
@@ -181,6 +186,22 @@ def test_failures_after_validation_answer_the_fallback(
     assert image.size == (200, 120)
     assert image.getpixel((1, 60)) == (255, 0, 0)  # the placeholder is letterboxed in red
     assert get(server, "/health/live").status_code == 200
+
+
+def test_a_heif_original_is_refused_from_its_first_bytes_and_not_asked_for_again(
+    server: RunningServer, origin: LoopbackOrigin
+) -> None:
+    answers = [
+        get(server, f"{PREFIX}/phone.heic/{width}/120/contain/center/FF0000/0/80.png")
+        for width in (200, 200, 150)  # the same result twice, then another size
+    ]
+
+    assert [answer.headers["x-fallback"] for answer in answers] == ["not-an-image"] * 3
+    assert {images.open_image(answer.content).size for answer in answers} == {
+        (200, 120),
+        (150, 120),
+    }
+    assert fetches(origin, "/media/acme/uploads/phone.heic") == 1
 
 
 def test_a_bad_request_is_a_json_400_with_the_correlation_id(server: RunningServer) -> None:

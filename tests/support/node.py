@@ -30,7 +30,7 @@ from application.ports.load_gauge import LoadGauge
 from application.ports.metrics import Metrics
 from application.ports.origin_fetcher import OriginFetcher
 from application.tiered_cache import TieredResultCache
-from domain.result import CacheStatus
+from domain.result import CacheLayer
 from entrypoints.composition import Container, build_container, open_container
 from entrypoints.settings import Settings
 
@@ -42,7 +42,7 @@ class SharedStandIns:
     clock: Clock = field(default_factory=SystemClock)
     layer: MemoryResultCache = field(
         default_factory=lambda: MemoryResultCache(
-            max_bytes=1 << 20, max_keys=100, hit_status=CacheStatus.HIT_REDIS
+            max_bytes=1 << 20, max_keys=100, layer=CacheLayer.REDIS
         )
     )
     leases: MemoryWorkLeases | None = None

@@ -22,7 +22,7 @@ from adapters.memory import (
 from application.errors import OriginNotFound, OriginUnavailable
 from domain.formats import OutputFormat
 from domain.request import ImageSource, ResultKey, SourceKind
-from domain.result import CacheStatus, ImageResult
+from domain.result import CacheLayer, ImageResult
 
 
 def key(name: str, tenant: str = "shop") -> ResultKey:
@@ -59,7 +59,7 @@ def test_get_answers_what_was_put_and_none_for_a_miss() -> None:
     put_all(cache, (key("a"), stored))
     assert asyncio.run(cache.get(key("a"))) is stored
     assert asyncio.run(cache.get(key("b"))) is None
-    assert cache.hit_status is CacheStatus.HIT_MEMORY
+    assert cache.layer is CacheLayer.MEMORY
 
 
 def test_total_bytes_bound_evicts_least_recently_used() -> None:
@@ -206,8 +206,8 @@ def test_contains_usage_and_clear() -> None:
 
 
 def test_a_memory_cache_can_stand_in_for_another_layer() -> None:
-    stand_in = MemoryResultCache(max_bytes=10, max_keys=1, hit_status=CacheStatus.HIT_REDIS)
-    assert stand_in.hit_status is CacheStatus.HIT_REDIS
+    stand_in = MemoryResultCache(max_bytes=10, max_keys=1, layer=CacheLayer.REDIS)
+    assert stand_in.layer is CacheLayer.REDIS
 
 
 # --- MemoryNegativeCache, MemoryWorkLeases: time from a clock --------------------------------

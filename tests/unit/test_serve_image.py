@@ -345,3 +345,22 @@ def test_every_served_result_counts_as_an_access_but_fallbacks_do_not() -> None:
     assert fallback.fallback is FallbackReason.ORIGIN_UNAVAILABLE
     assert world.access.count(key) == 5
     assert run(world.access.top(10)) == [key]
+
+
+HEIF = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(64)
+
+
+def test_a_heif_original_is_refused_by_the_renderer_and_remembered_as_missing() -> None:
+    origin = MemoryOriginFetcher({ORIGIN_PATH: HEIF})
+    container = node(origin=origin, CACHE_IMAGE_NEGATIVE_TTL=NEGATIVE_TTL)
+    opened(container, container.imaging.serve_image)
+    serve = container.imaging.serve_image()
+
+    async def asked(times: int) -> list[ImageAnswer]:
+        request = parse_image_path(URL.format(fmt="png"))
+        return [await serve(ImageQuery(request=request)) for _ in range(times)]
+
+    answers = run(asked(3))
+
+    assert [answer.fallback for answer in answers] == [FallbackReason.NOT_AN_IMAGE] * 3
+    assert origin.requests == [ORIGIN_PATH]  # the origin is not asked again for it

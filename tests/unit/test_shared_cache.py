@@ -20,7 +20,7 @@ from application.serve_image import ImageAnswer, ImageQuery
 from domain.errors import InvalidRequest
 from domain.negotiation import AcceptedFormats
 from domain.request import ResultKey
-from domain.result import CacheStatus, FallbackReason
+from domain.result import CacheLayer, CacheStatus, FallbackReason
 from domain.route import parse_image_path
 from tests.fakes.processor import ScriptedImageProcessor
 from tests.support.node import SharedStandIns, node, opened
@@ -72,7 +72,7 @@ class Node:
             container.shared.flush_broadcast.override(shared.broadcast)
         self.memory = container.imaging.memory_cache()
         self.disk = disk or MemoryResultCache(
-            max_bytes=1 << 20, max_keys=100, hit_status=CacheStatus.HIT_DISK
+            max_bytes=1 << 20, max_keys=100, layer=CacheLayer.DISK
         )
         container.imaging.disk_cache.override(self.disk)
         imaging = container.imaging

@@ -12,7 +12,7 @@ from adapters.memory import MemoryResultCache
 from application.tiered_cache import LayerCounters, TieredResultCache
 from domain.formats import OutputFormat
 from domain.request import ResultKey
-from domain.result import CacheStatus, ImageResult
+from domain.result import CacheLayer, CacheStatus, ImageResult
 from tests.fakes.result_cache import SlowResultCache, UnreachableResultCache
 
 T = TypeVar("T")
@@ -27,15 +27,15 @@ def key(name: str, tenant: str = "shop") -> ResultKey:
     return ResultKey(tenant, hashlib.sha256(name.encode()).hexdigest())
 
 
-def layer(status: CacheStatus) -> MemoryResultCache:
-    return MemoryResultCache(max_bytes=1 << 20, max_keys=100, hit_status=status)
+def layer(tier: CacheLayer) -> MemoryResultCache:
+    return MemoryResultCache(max_bytes=1 << 20, max_keys=100, layer=tier)
 
 
 class Layers:
     def __init__(self) -> None:
-        self.memory = layer(CacheStatus.HIT_MEMORY)
-        self.redis = layer(CacheStatus.HIT_REDIS)
-        self.disk = layer(CacheStatus.HIT_DISK)
+        self.memory = layer(CacheLayer.MEMORY)
+        self.redis = layer(CacheLayer.REDIS)
+        self.disk = layer(CacheLayer.DISK)
         self.cache = TieredResultCache([self.memory, self.redis, self.disk])
 
 
@@ -53,8 +53,8 @@ def test_layers_are_read_top_down_and_a_hit_below_is_copied_into_every_layer_abo
 
 
 def test_a_hit_below_is_answered_before_the_copy_upwards_is_made() -> None:
-    slow_memory = SlowResultCache(layer(CacheStatus.HIT_MEMORY), put_delay=0.5)
-    disk = layer(CacheStatus.HIT_DISK)
+    slow_memory = SlowResultCache(layer(CacheLayer.MEMORY), put_delay=0.5)
+    disk = layer(CacheLayer.DISK)
     cache = TieredResultCache([slow_memory, disk])
 
     async def story() -> tuple[float, bool, bool]:
@@ -111,7 +111,7 @@ def test_warm_copies_from_the_highest_layer_holding_a_key() -> None:
 
 
 def test_flush_tenant_answers_per_layer_and_none_for_an_unreachable_one() -> None:
-    memory, disk = layer(CacheStatus.HIT_MEMORY), layer(CacheStatus.HIT_DISK)
+    memory, disk = layer(CacheLayer.MEMORY), layer(CacheLayer.DISK)
     cache = TieredResultCache([memory, UnreachableResultCache(), disk])
 
     async def story() -> tuple[dict[str, int | None], dict[str, int | None]]:
@@ -141,8 +141,8 @@ def test_a_write_begun_before_a_flush_of_its_tenant_is_dropped() -> None:
 
 
 def test_a_copy_upwards_of_an_entry_read_before_a_flush_is_dropped() -> None:
-    slow_memory = SlowResultCache(layer(CacheStatus.HIT_MEMORY), put_delay=0.05)
-    disk = layer(CacheStatus.HIT_DISK)
+    slow_memory = SlowResultCache(layer(CacheLayer.MEMORY), put_delay=0.05)
+    disk = layer(CacheLayer.DISK)
     cache = TieredResultCache([slow_memory, disk])
 
     async def story() -> bool:

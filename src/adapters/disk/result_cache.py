@@ -27,7 +27,7 @@ from typing import TypeVar
 from application.ports.result_cache import LayerUsage, ResultCache
 from domain.formats import OutputFormat
 from domain.request import ResultKey
-from domain.result import CacheStatus, ImageResult
+from domain.result import CacheLayer, ImageResult
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -61,8 +61,8 @@ class DiskResultCache(ResultCache):
         self._trash = self._root / "trash"
 
     @property
-    def hit_status(self) -> CacheStatus:
-        return CacheStatus.HIT_DISK
+    def layer(self) -> CacheLayer:
+        return CacheLayer.DISK
 
     async def get(self, key: ResultKey) -> ImageResult | None:
         return await asyncio.to_thread(self._read, self._path_of(key))

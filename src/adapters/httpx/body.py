@@ -6,16 +6,18 @@ import httpx
 
 from application.errors import OriginNotAnImage, OriginTooLarge
 from application.ports.origin_fetcher import Original
-from domain.originals import SNIFF_BYTES, OriginalFormat, SourceByteCaps, sniff_original
+from domain.image_formats import sniff_image
+from domain.originals import SNIFF_BYTES, OriginalFormat, SourceByteCaps, capped_as
 
 
 async def read_original(response: httpx.Response, caps: SourceByteCaps, label: str) -> Original:
     """The whole body of `response`, or `OriginTooLarge` / `OriginNotAnImage`.
 
     A `Content-Length` over the largest cap is refused before reading. Once the first
-    `SNIFF_BYTES` (or the whole, shorter body) have arrived, the format is sniffed: no image
-    is `OriginNotAnImage`, and from then on the format's own cap applies, to the
-    `Content-Length` and to the bytes that keep arriving. Reading stops as soon as a cap is
+    `SNIFF_BYTES` (or the whole, shorter body) have arrived, the format is sniffed: no image,
+    or one in a format the renderer cannot decode (HEIF), is `OriginNotAnImage`, and from
+    then on the format's own cap applies, to the `Content-Length` and to the bytes that keep
+    arriving. Reading stops as soon as a cap is
     passed, so an origin that lies about the length, or sends none, costs at most one cap.
     """
     declared = _declared_length(response.headers)
@@ -54,9 +56,12 @@ def _head(chunks: list[bytes]) -> bytes:
 def _sniffed(
     body: bytes, caps: SourceByteCaps, declared: int | None, label: str
 ) -> tuple[OriginalFormat, int]:
-    sniffed = sniff_original(bytes(body[:SNIFF_BYTES]))
-    if sniffed is None:
+    kind = sniff_image(bytes(body[:SNIFF_BYTES]))
+    if kind is None:
         raise OriginNotAnImage(f"{label} is not an image (first bytes {bytes(body[:16])!r})")
+    if not kind.decodable:  # refused before the rest of the body is read, and remembered
+        raise OriginNotAnImage(f"{label} is {kind}, which cannot be decoded (only AVIF is)")
+    sniffed = capped_as(kind)
     cap = caps.cap_for(sniffed)
     if declared is not None and declared > cap:
         raise OriginTooLarge(f"{label} declares {declared} bytes, over the {sniffed} cap {cap}")

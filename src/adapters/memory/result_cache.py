@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from application.ports.result_cache import LayerUsage, ResultCache
 from domain.request import ResultKey
-from domain.result import CacheStatus, ImageResult
+from domain.result import CacheLayer, ImageResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +47,8 @@ class MemoryResultCache(ResultCache):
     With `ttl` (seconds, 0 = none) an entry is dropped when read after it has been held that
     long (`CACHE_MEMORY_TTL`), so a long-lived node refreshes it from the layers below.
 
-    `hit_status` is HIT-MEMORY unless told otherwise: tests use a second instance, answering
-    HIT-REDIS, as the shared layer of several simulated nodes.
+    `layer` is MEMORY unless told otherwise: tests use a second instance, standing in for
+    the REDIS tier, as the shared layer of several simulated nodes.
     """
 
     def __init__(
@@ -56,7 +56,7 @@ class MemoryResultCache(ResultCache):
         *,
         max_bytes: int,
         max_keys: int,
-        hit_status: CacheStatus = CacheStatus.HIT_MEMORY,
+        layer: CacheLayer = CacheLayer.MEMORY,
         ttl: float = 0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -64,7 +64,7 @@ class MemoryResultCache(ResultCache):
             raise ValueError(f"cache bounds must be >= 0, got {max_bytes=} {max_keys=}")
         self._max_bytes = max_bytes
         self._max_keys = max_keys
-        self._hit_status = hit_status
+        self._layer = layer
         self._ttl = ttl
         self._clock = clock
         self._expires: dict[ResultKey, float] = {}
@@ -76,8 +76,8 @@ class MemoryResultCache(ResultCache):
         self._evictions = 0
 
     @property
-    def hit_status(self) -> CacheStatus:
-        return self._hit_status
+    def layer(self) -> CacheLayer:
+        return self._layer
 
     @property
     def max_bytes(self) -> int:

@@ -13,7 +13,7 @@ from adapters.redis.keys import RedisKeys
 from adapters.redis.scan import measure_matching, unlink_matching
 from application.ports.result_cache import LayerUsage, ResultCache
 from domain.request import ResultKey
-from domain.result import CacheStatus, ImageResult
+from domain.result import CacheLayer, ImageResult
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +33,8 @@ class RedisResultCache(ResultCache):
         self._ttl_ms = max(1, int(ttl * 1000))
 
     @property
-    def hit_status(self) -> CacheStatus:
-        return CacheStatus.HIT_REDIS
+    def layer(self) -> CacheLayer:
+        return CacheLayer.REDIS
 
     async def get(self, key: ResultKey) -> ImageResult | None:
         name = self._keys.result(key)

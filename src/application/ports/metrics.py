@@ -148,3 +148,63 @@ class Metrics(Protocol):
         `mediastream_performance_alerts_total`.
         """
         ...
+
+
+class NoMetrics(Metrics):
+    """The `Metrics` that records nothing: what a use case built without a store reports to,
+    so that no caller checks for a missing one."""
+
+    def http_request(
+        self,
+        *,
+        route: str,
+        method: str,
+        status: int,
+        seconds: float,
+        request_bytes: int,
+        response_bytes: int,
+        tenant: str = "",
+    ) -> None:
+        return None
+
+    def requests_in_flight(self, count: int) -> None:
+        return None
+
+    def error(self, *, kind: str, code: str) -> None:
+        return None
+
+    def cache_operation(self, *, layer: str, operation: str, outcome: str, seconds: float) -> None:
+        return None
+
+    def image_processed(self, *, format: str, outcome: str, seconds: float, tenant: str) -> None:
+        return None
+
+    def origin_fetch(self, *, outcome: str, seconds: float, size_bytes: int = 0) -> None:
+        return None
+
+    def breaker_state(self, *, origin: str, state: str) -> None:
+        return None
+
+    def coalesced(self) -> None:
+        return None
+
+    def queue_depth(self, *, queue: str, depth: int) -> None:
+        return None
+
+    def queue_wait(self, *, queue: str, seconds: float) -> None:
+        return None
+
+    def queue_rejected(self, *, queue: str) -> None:
+        return None
+
+    def rate_limit(self, *, decision: str, limiter: str = "requests") -> None:
+        return None
+
+    def resources(self, sample: ResourceSample) -> None:
+        return None
+
+    def performance_alert(self, *, phase: str, active: bool) -> None:
+        return None
+
+
+NO_METRICS = NoMetrics()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from domain.request import ResultKey
-from domain.result import CacheStatus, ImageResult
+from domain.result import CacheLayer, ImageResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,8 +21,8 @@ class ResultCache(Protocol):
     """Keeps results by key; `get` answers None on a miss and never raises for a lost entry."""
 
     @property
-    def hit_status(self) -> CacheStatus:
-        """The `X-Cache` value of a hit in this layer."""
+    def layer(self) -> CacheLayer:
+        """Which tier this is (a hit here answers `layer.hit`)."""
         ...
 
     async def get(self, key: ResultKey) -> ImageResult | None: ...
