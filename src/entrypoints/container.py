@@ -92,6 +92,7 @@ from entrypoints.lifecycle import Lifecycle
 from entrypoints.settings import LiveHostAllowList, LiveSettings, Settings
 from entrypoints.settings.origin import breaker_policy, retry_policy, source_caps
 from entrypoints.settings.protection import rate_limit_policy
+from entrypoints.storage_wiring import Storage, close_storage, wire_storage
 
 STATIC_DIRECTORY = Path(__file__).resolve().parent / "http" / "static"
 FALLBACK_IMAGE = STATIC_DIRECTORY / "default.png"
@@ -570,11 +571,15 @@ class Container(containers.DeclarativeContainer):
     adapters = providers.Container(Adapters, core=core)
     use_cases = providers.Container(UseCases, core=core, adapters=adapters)
     operations = providers.Container(Operations, core=core, adapters=adapters, use_cases=use_cases)
+    # storage management (ADR 22, 23): the access index and what it drives
+    storage = providers.Container(Storage, core=core, adapters=adapters)
 
 
 def build_container(settings: Settings) -> Container:
     """A container for `settings`; call providers to build (and then `close_container`)."""
-    return Container(settings=providers.Object(settings))
+    container = Container(settings=providers.Object(settings))
+    wire_storage(container)  # storage management: counts, disk writes, warming via the index
+    return container
 
 
 async def close_container(container: Container) -> None:
@@ -590,6 +595,7 @@ async def close_container(container: Container) -> None:
     # The shared cache: unsent access counts go out before the Redis client closes.
     await container.adapters.flush_broadcast().close()
     await container.adapters.access_counter().close()
+    await close_storage(container)  # storage management: the last batch, then the index
     # abuse protection: the limiter's counters and the load probe, before the Redis client
     await container.use_cases.admit_request().close()
     redis = container.core.redis()

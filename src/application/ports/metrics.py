@@ -148,3 +148,22 @@ class Metrics(Protocol):
         `mediastream_performance_alerts_total`.
         """
         ...
+
+    def storage_usage(self, *, bytes: int, files: int, level: str) -> None:
+        """What the disk tier holds by the access index, and its STORAGE_* level (ADR 23).
+
+        Feeds `mediastream_storage_bytes`, `mediastream_storage_files` and
+        `mediastream_storage_level` (0 ok, 1 warning, 2 critical).
+        """
+        ...
+
+    def storage_removed(self, *, reason: str, files: int, bytes: int) -> None:
+        """Result files removed by eviction or cleanup (`reason`: evicted, temporary, unused,
+        orphan-file, orphan-row): `mediastream_storage_removed_files_total` and `_bytes_total`.
+        """
+        ...
+
+    def access_index_flush(self, *, outcome: str, rows: int, seconds: float) -> None:
+        """One batch written to the access index (`outcome`: ok, failed):
+        `mediastream_access_index_flushes_total`, `_rows_total`, `_flush_duration_seconds`."""
+        ...

@@ -20,6 +20,7 @@ from entrypoints.http.origin_guards import install_origin_guards
 from entrypoints.http.pages import default_image, index, live, ready, robots
 from entrypoints.http.protection import protected
 from entrypoints.settings import Settings
+from entrypoints.storage_wiring import install_storage_upkeep
 from entrypoints.upkeep import CacheUpkeep
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ def make_litestar(container: Container) -> Litestar:
     )
     follow_reloads(app, container)
     install_origin_guards(app, container)
+    install_storage_upkeep(app, container)  # storage management (ADR 22, 23)
     return app
 
 
