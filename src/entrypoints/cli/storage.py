@@ -34,10 +34,9 @@ from entrypoints.storage_wiring import open_index, schema_revision
 
 T = TypeVar("T")
 EXIT_INDEX_DOWN = 1
-Commands = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
-def add_storage_commands(commands: Commands) -> None:
+def add_storage_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `storage ...` and `db ...` under `commands`."""
     storage = commands.add_parser("storage", help="measure, evict, clean up or rebuild the disk")
     actions = storage.add_subparsers(required=True, metavar="action")
