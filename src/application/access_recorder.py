@@ -73,10 +73,16 @@ class AccessRecorder:
         """Whether `key` was used since the last batch (eviction leaves such keys alone)."""
         return key in self._hits or key in self._stores
 
-    def forget_tenant(self, tenant: str) -> None:
-        """Drop what is pending for `tenant` (its results were flushed)."""
+    def forget_stores(self, tenant: str) -> None:
+        """Drop the pending stores of `tenant` (its files were removed)."""
+        self._stores = {key: row for key, row in self._stores.items() if key.tenant != tenant}
+
+    def forget_tenant(self, tenant: str) -> int:
+        """Drop what is pending for `tenant` (its results were flushed); answer how many keys."""
+        pending = {key for key in (*self._hits, *self._stores) if key.tenant == tenant}
         self._hits = {key: hits for key, hits in self._hits.items() if key.tenant != tenant}
         self._stores = {key: row for key, row in self._stores.items() if key.tenant != tenant}
+        return len(pending)
 
     async def flush(self) -> int:
         """Write what is pending now; answer how many keys the batch held (0 if refused)."""

@@ -24,7 +24,7 @@ class IndexedResultCache(ResultCache):
     """A layer (the disk) whose stores are recorded in the access index.
 
     After a write, the file's size is read back: a write the layer dropped (disk full) makes
-    no row. A tenant's removal removes its rows too.
+    no row. A tenant's removal drops its pending stores.
     """
 
     def __init__(
@@ -71,12 +71,10 @@ class IndexedResultCache(ResultCache):
         return await self._layer.contains(key)
 
     async def delete_tenant(self, tenant: str) -> int:
+        # The rows go with the flush's `AccessCounter.forget_tenant` (which reports their
+        # count); a node told of another's flush leaves them to cleanup's orphan rows.
         removed = await self._layer.delete_tenant(tenant)
-        self._recorder.forget_tenant(tenant)
-        try:
-            await self._index.forget_tenant(tenant)
-        except AccessIndexUnavailable:
-            log.warning("the index rows of %s stay until cleanup: the index is away", tenant)
+        self._recorder.forget_stores(tenant)
         return removed
 
     async def usage(self) -> LayerUsage:
@@ -103,9 +101,9 @@ class IndexedAccessCounter(AccessCounter):
             return []
 
     async def forget_tenant(self, tenant: str) -> int:
-        self._recorder.forget_tenant(tenant)
+        pending = self._recorder.forget_tenant(tenant)
         try:
-            return await self._index.forget_tenant(tenant)
+            return max(pending, await self._index.forget_tenant(tenant))
         except AccessIndexUnavailable as exc:
             raise CacheUnavailable(str(exc)) from exc
 

@@ -41,11 +41,21 @@ log = logging.getLogger(__name__)
 
 def make_index(settings: Settings) -> SqlAccessIndex:
     """The SQL index at ACCESS_INDEX_URL (default: a SQLite file in CACHE_FILE_DIRECTORY).
-    Makes the engine only; nothing connects until the first call."""
+    The embedded SQLite file is brought to the latest schema when the index is first built
+    (once per process, a few milliseconds); a PostgreSQL one is only connected on first use."""
     url = settings.access_index_url_in(settings.CACHE_FILE_DIRECTORY)
     if url.startswith("sqlite"):
-        settings.CACHE_FILE_DIRECTORY.mkdir(parents=True, exist_ok=True)
-    return SqlAccessIndex(make_engine(url))
+        try:
+            settings.CACHE_FILE_DIRECTORY.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            log.warning("CACHE_FILE_DIRECTORY cannot be made: the access index is unavailable")
+    index = SqlAccessIndex(make_engine(url))
+    if settings.access_index_embedded:
+        try:
+            Migrations(index.engine).upgrade()
+        except SQLAlchemyError:
+            log.exception("the embedded access index could not be migrated")
+    return index
 
 
 def half_life_seconds(settings: Settings) -> float:
