@@ -54,8 +54,8 @@ class AccessRecorder:
 
     @property
     def pending(self) -> int:
-        """Keys counted or stored since the last batch was written."""
-        return len(self._hits) + len(self._stores)
+        """Distinct keys counted or stored since the last batch was written."""
+        return len(self._hits.keys() | self._stores.keys())
 
     def hit(self, key: ResultKey) -> None:
         """Count one access of `key` now."""
