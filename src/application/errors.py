@@ -26,6 +26,8 @@ ApplicationError
 
 CacheUnavailable            a shared cache cannot be reached by an administrative operation
                             (flush, stats); never raised on the request path, no fallback
+AccessIndexUnavailable      the access index (ACCESS_INDEX_URL) cannot be read or written; the
+                            request path never waits on it (counts stay buffered, ADR 22)
 TenantDomainsUnavailable    the tenant-domain list could not be refreshed; never reaches a
                             client (the last good list is kept)
 Unavailable                 the work cannot be done now; never a fallback image
@@ -141,6 +143,10 @@ class CacheUnavailable(Exception):
     Never raised while serving an image: there, an unreachable cache is a miss. Not an
     `ApplicationError`, since it has no fallback image: the admin route and the CLI report it.
     """
+
+
+class AccessIndexUnavailable(Exception):
+    """The access index cannot be read or written (a database error, a locked SQLite file)."""
 
 
 class TenantDomainsUnavailable(Exception):

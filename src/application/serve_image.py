@@ -14,6 +14,7 @@ from application.ports.image_processor import ImageProcessor, Rendition
 from application.ports.metrics import NO_METRICS, Metrics
 from application.ports.negative_cache import NegativeCache
 from application.ports.origin_fetcher import Original, OriginFetcher
+from application.provenance import producing
 from application.shared_flight import SharedFlight
 from application.single_flight import SingleFlight
 from application.tiered_cache import TieredResultCache
@@ -170,6 +171,7 @@ class ServeImage:
     async def _produce(
         self, source: ImageSource, spec: TransformSpec, key: ResultKey, epoch: int
     ) -> Outcome:
+        started = time.perf_counter()
         try:
             original = await self._originals.run(source.origin_path, lambda: self._fetch(source))
             rendition = await self._render(original.data, spec, source.tenant)
@@ -181,7 +183,8 @@ class ServeImage:
                 )
             return await self._fallback.render(spec), CacheStatus.MISS, exc.reason
         result = ImageResult.of(rendition.data, rendition.format, self._clock.now())
-        await self._cache.put(key, result, epoch=epoch)
+        with producing(source.origin_path, time.perf_counter() - started):
+            await self._cache.put(key, result, epoch=epoch)
         return result, CacheStatus.MISS, None
 
     async def _fetch(self, source: ImageSource) -> Original:

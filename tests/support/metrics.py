@@ -60,3 +60,6 @@ def exercise(metrics: Metrics) -> None:
     metrics.rate_limit(decision="blocked", limiter="ip")
     metrics.resources(SAMPLE)
     metrics.performance_alert(phase="fetch", active=True)
+    metrics.storage_usage(bytes=1000, files=3, level="warning")
+    metrics.storage_removed(reason="evicted", files=2, bytes=500)
+    metrics.access_index_flush(outcome="ok", rows=4, seconds=0.002)

@@ -286,6 +286,8 @@ def test_health_answers_every_indicator_with_200_while_all_are_up(container: Con
         "cache",
         "redis",
         "breaker",
+        "storage_usage",
+        "access_index",
     }
     assert body["checks"]["disk"]["details"]["freeBytes"] == 50 * GIB
     assert response.headers["cache-control"] == "no-store"

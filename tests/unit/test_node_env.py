@@ -91,6 +91,25 @@ HONOURED: dict[str, tuple[str, str, object]] = {
     "SHUTDOWN_TIMEOUT": ("20000", "SHUTDOWN_TIMEOUT", 20_000),
     "SHUTDOWN_FORCE_TIMEOUT": ("60000", "SHUTDOWN_FORCE_TIMEOUT", 60_000),
     "INTERNAL_ADMIN_SECRET": ("admin", "INTERNAL_ADMIN_SECRET", "admin"),
+    "STORAGE_MAX_SIZE": ("2147483648", "STORAGE_MAX_SIZE", 2_147_483_648),
+    "STORAGE_MAX_FILE_AGE_DAYS": ("14", "STORAGE_MAX_FILE_AGE_DAYS", 14.0),
+    "STORAGE_WARNING_SIZE": ("1000", "STORAGE_WARNING_SIZE", 1000),
+    "STORAGE_CRITICAL_SIZE": ("2000", "STORAGE_CRITICAL_SIZE", 2000),
+    "STORAGE_WARNING_FILE_COUNT": ("100", "STORAGE_WARNING_FILE_COUNT", 100),
+    "STORAGE_CRITICAL_FILE_COUNT": ("200", "STORAGE_CRITICAL_FILE_COUNT", 200),
+    "STORAGE_CLEANUP_ENABLED": ("false", "STORAGE_CLEANUP_ENABLED", False),
+    "STORAGE_CLEANUP_CRON": ("30 3 * * *", "STORAGE_CLEANUP_CRON", "30 3 * * *"),
+    "STORAGE_CLEANUP_DRY_RUN": ("true", "STORAGE_CLEANUP_DRY_RUN", True),
+    "STORAGE_CLEANUP_MAX_DURATION": ("60000", "STORAGE_CLEANUP_MAX_DURATION", 60_000),
+    "STORAGE_EVICTION_STRATEGY": ("size-based", "STORAGE_EVICTION_STRATEGY", "size"),
+    "STORAGE_EVICTION_AGGRESSIVENESS": (
+        "aggressive",
+        "STORAGE_EVICTION_AGGRESSIVENESS",
+        "aggressive",
+    ),
+    "STORAGE_EVICTION_PRESERVE_POPULAR": ("false", "STORAGE_EVICTION_PRESERVE_POPULAR", False),
+    "STORAGE_EVICTION_MIN_ACCESS_COUNT": ("10", "STORAGE_EVICTION_MIN_ACCESS_COUNT", 10),
+    "STORAGE_EVICTION_MAX_FILE_AGE_DAYS": ("3", "STORAGE_EVICTION_MAX_FILE_AGE_DAYS", 3.0),
     # Node names of our settings, in the Node unit
     "RATE_LIMIT_DEFAULT_WINDOW_MS": ("30000", "RATE_LIMIT_WINDOW_MS", 30_000),
     "RATE_LIMIT_DEFAULT_MAX": ("500", "RATE_LIMIT_MAX_REQUESTS", 500),
@@ -248,7 +267,10 @@ def test_the_node_services_env_example_loads_as_it_is(tmp_path: Path) -> None:
         "RATE_LIMIT_IMAGE_PROCESSING_MAX (Node name, .env)"
     )
     reported = {name for name, _ in environment.reported}
-    assert {"NODE_ENV", "REDIS_TTL", "CACHE_PRELOADING_ENABLED", "STORAGE_MAX_SIZE"} <= reported
+    assert {"NODE_ENV", "REDIS_TTL", "CACHE_PRELOADING_ENABLED"} <= reported
+    assert "STORAGE_MAX_SIZE" not in reported
+    assert settings.STORAGE_MAX_SIZE == 1_073_741_824
+    assert settings.STORAGE_CLEANUP_CRON == "0 2 * * *"
     assert environment.unknown == ()
 
 
@@ -325,7 +347,9 @@ def test_only_the_secret_set_derives_the_tenant_domain_url_as_the_node_service_d
 def test_config_check_lists_honoured_reported_and_unknown_names(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    (tmp_path / ".env").write_text("RATE_LIMIT_IMAGE_PROCESSING_MAX=5\nSTORAGE_MAX_SIZE=1\n")
+    (tmp_path / ".env").write_text(
+        "RATE_LIMIT_IMAGE_PROCESSING_MAX=5\nSTORAGE_MAX_SIZE=1\nSTORAGE_OPTIMIZATION_ENABLED=true\n"
+    )
     monkeypatch.setenv("NODE_ENV", "production")
     monkeypatch.setenv("HTTP_TIMEOUTS", "1")
 
@@ -334,7 +358,8 @@ def test_config_check_lists_honoured_reported_and_unknown_names(
 
     assert "RATE_LIMIT_IMAGE_PROCESSING_MAX as RATE_LIMIT_IMAGE_MAX_REQUESTS = 5  (.env)" in out
     assert "NODE_ENV: media-stream has no environments" in out
-    assert "STORAGE_MAX_SIZE: storage management" in out
+    assert "STORAGE_MAX_SIZE = 1  (.env)" in out
+    assert "STORAGE_OPTIMIZATION_ENABLED: result files are not recompressed" in out
     assert "HTTP_TIMEOUTS: did you mean HTTP_TIMEOUT?" in out
 
 

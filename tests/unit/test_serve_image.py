@@ -73,6 +73,7 @@ class World:
             clock=self.clock,
             fallback=FALLBACK,
             CACHE_IMAGE_NEGATIVE_TTL=NEGATIVE_TTL,
+            ACCESS_INDEX_ENABLED=False,  # counts in memory, readable here
             **origin_settings,
         )
         opened(container, container.imaging.serve_image)

@@ -146,6 +146,22 @@ class MemoryMetrics(Metrics):
         if active:
             self._add("mediastream_performance_alerts_total", phase=phase)
 
+    def storage_usage(self, *, bytes: int, files: int, level: str) -> None:
+        self._set("mediastream_storage_bytes", bytes)
+        self._set("mediastream_storage_files", files)
+        self._set(
+            "mediastream_storage_level", {"ok": 0, "warning": 1, "critical": 2}.get(level, -1)
+        )
+
+    def storage_removed(self, *, reason: str, files: int, bytes: int) -> None:
+        self._add("mediastream_storage_removed_files_total", files, reason=reason)
+        self._add("mediastream_storage_removed_bytes_total", bytes, reason=reason)
+
+    def access_index_flush(self, *, outcome: str, rows: int, seconds: float) -> None:
+        self._add("mediastream_access_index_flushes_total", outcome=outcome)
+        self._add("mediastream_access_index_rows_total", rows, outcome=outcome)
+        self._observe("mediastream_access_index_flush_duration_seconds", seconds)
+
     # -- reading ----------------------------------------------------------------------------
 
     def value(self, name: str, **labels: str) -> float:

@@ -22,6 +22,7 @@ DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.
 FAST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 SIZE_BUCKETS = (256, 1024, 4096, 16_384, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216)
 BREAKER_STATES = {"closed": 0, "half-open": 1, "open": 2}
+STORAGE_LEVELS = {"ok": 0, "warning": 1, "critical": 2}
 # How a gauge's per-process values combine in multiprocess mode (dead processes left out).
 GaugeMode = Literal["livesum", "livemax", "liveall"]
 
@@ -152,6 +153,20 @@ class PrometheusMetrics(Metrics):
         self._degraded.labels(phase).set(1 if active else 0)
         if active:
             self._alerts.labels(phase).inc()
+
+    def storage_usage(self, *, bytes: int, files: int, level: str) -> None:
+        self._storage_bytes.set(bytes)
+        self._storage_files.set(files)
+        self._storage_level.set(STORAGE_LEVELS.get(level, -1))
+
+    def storage_removed(self, *, reason: str, files: int, bytes: int) -> None:
+        self._storage_removed_files.labels(reason).inc(files)
+        self._storage_removed_bytes.labels(reason).inc(bytes)
+
+    def access_index_flush(self, *, outcome: str, rows: int, seconds: float) -> None:
+        self._index_flushes.labels(outcome).inc()
+        self._index_rows.labels(outcome).inc(rows)
+        self._index_seconds.observe(seconds)
 
     # -- exposition -------------------------------------------------------------------------
 
@@ -338,6 +353,45 @@ class PrometheusMetrics(Metrics):
             mode="livemax",
         )
         self._build_health_of_the_node()
+        self._build_storage()
+
+    def _build_storage(self) -> None:
+        gauge, counter = self._gauge, self._counter
+        self._storage_bytes = gauge(
+            "mediastream_storage_bytes",
+            "Bytes of result files, by the access index.",
+            mode="livemax",
+        )
+        self._storage_files = gauge(
+            "mediastream_storage_files", "Result files, by the access index.", mode="livemax"
+        )
+        self._storage_level = gauge(
+            "mediastream_storage_level",
+            "Disk tier against STORAGE_* thresholds: 0 ok, 1 warning, 2 critical.",
+            mode="livemax",
+        )
+        self._storage_removed_files = counter(
+            "mediastream_storage_removed_files_total",
+            "Result files removed, by reason: evicted, temporary, unused, orphan-file, orphan-row.",
+            ("reason",),
+        )
+        self._storage_removed_bytes = counter(
+            "mediastream_storage_removed_bytes_total", "Bytes of result files removed.", ("reason",)
+        )
+        self._index_flushes = counter(
+            "mediastream_access_index_flushes_total",
+            "Batches written to the access index.",
+            ("outcome",),
+        )
+        self._index_rows = counter(
+            "mediastream_access_index_rows_total", "Stores and hits in those batches.", ("outcome",)
+        )
+        self._index_seconds = self._histogram(
+            "mediastream_access_index_flush_duration_seconds",
+            "Time to write one batch to the access index.",
+            (),
+            FAST_BUCKETS,
+        )
 
     def _build_health_of_the_node(self) -> None:
         gauge = self._gauge

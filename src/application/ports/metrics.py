@@ -149,6 +149,25 @@ class Metrics(Protocol):
         """
         ...
 
+    def storage_usage(self, *, bytes: int, files: int, level: str) -> None:
+        """What the disk tier holds by the access index, and its STORAGE_* level (ADR 23).
+
+        Feeds `mediastream_storage_bytes`, `mediastream_storage_files` and
+        `mediastream_storage_level` (0 ok, 1 warning, 2 critical).
+        """
+        ...
+
+    def storage_removed(self, *, reason: str, files: int, bytes: int) -> None:
+        """Result files removed by eviction or cleanup (`reason`: evicted, temporary, unused,
+        orphan-file, orphan-row): `mediastream_storage_removed_files_total` and `_bytes_total`.
+        """
+        ...
+
+    def access_index_flush(self, *, outcome: str, rows: int, seconds: float) -> None:
+        """One batch written to the access index (`outcome`: ok, failed):
+        `mediastream_access_index_flushes_total`, `_rows_total`, `_flush_duration_seconds`."""
+        ...
+
 
 class NoMetrics(Metrics):
     """The `Metrics` that records nothing: what a use case built without a store reports to,
@@ -204,6 +223,15 @@ class NoMetrics(Metrics):
         return None
 
     def performance_alert(self, *, phase: str, active: bool) -> None:
+        return None
+
+    def storage_usage(self, *, bytes: int, files: int, level: str) -> None:
+        return None
+
+    def storage_removed(self, *, reason: str, files: int, bytes: int) -> None:
+        return None
+
+    def access_index_flush(self, *, outcome: str, rows: int, seconds: float) -> None:
         return None
 
 

@@ -4,6 +4,8 @@ media-stream serve [--host H] [--port P]
 media-stream config check | show [--json] | reload
 media-stream cache flush-tenant T | stats
 media-stream breaker reset [--host H] [--port P]   (closes the breakers of a running node)
+media-stream storage stats | cleanup [--dry-run] | evict [--target-bytes N] | reconcile
+media-stream db upgrade | current                  (the access index's schema)
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import uvicorn
 
 from entrypoints.cli.breaker import add_breaker_commands
 from entrypoints.cli.cache import add_cache_commands
+from entrypoints.cli.storage import add_storage_commands
 from entrypoints.composition import build_container
 from entrypoints.http.app import make_app
 from entrypoints.http.server import serve
@@ -64,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_config_commands(commands)
     add_cache_commands(commands)
     add_breaker_commands(commands)
+    add_storage_commands(commands)
     return parser
 
 

@@ -8,6 +8,7 @@ One module per ring, each a dependency-injector container that only sees the rin
     imaging       renderer, cache tiers, the image, flush and warming use cases
     http          the edge's load gauge, rate-limit use case and route settings
     operations    health, performance watch, monitoring
+    storage       the access index, recording, eviction, cleanup (with ACCESS_INDEX_ENABLED)
 
 HTTP, CLI, worker and tests all build a `Container` with `build_container`; tests swap adapters
 with `provider.override(...)` before `open_container`. Nothing connects or reads the
@@ -28,6 +29,7 @@ from entrypoints.composition.operations import Operations
 from entrypoints.composition.origin import Origin
 from entrypoints.composition.resources import close_resources, open_resources
 from entrypoints.composition.shared_state import MemoryState, shared_state_for
+from entrypoints.composition.storage import Storage, wire_storage
 from entrypoints.settings import Settings
 
 __all__ = [
@@ -54,6 +56,7 @@ class Container(containers.DeclarativeContainer):
     operations = providers.Container(
         Operations, core=core, shared=shared, origin=origin, imaging=imaging
     )
+    storage = providers.Container(Storage, core=core)
 
 
 def build_container(settings: Settings) -> Container:
@@ -62,6 +65,7 @@ def build_container(settings: Settings) -> Container:
     ring = shared_state_for(settings)
     if ring is not MemoryState:
         container.shared.override(ring(core=container.core))
+    wire_storage(container)
     return container
 
 

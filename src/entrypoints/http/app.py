@@ -25,6 +25,7 @@ from entrypoints.http.operations import OPERATIONS_ROUTES, OperationsState
 from entrypoints.http.origin_guards import ORIGIN_GUARD_ROUTES, install_origin_guards
 from entrypoints.http.pages import default_image, index, live, ready, robots
 from entrypoints.http.protection import protected
+from entrypoints.storage_upkeep import install_storage_upkeep
 from entrypoints.upkeep import CacheUpkeep
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ def make_litestar(container: Container) -> Litestar:
         debug=False,
     )
     install_origin_guards(app, container)
+    install_storage_upkeep(app, container)  # storage management (ADR 22, 23)
     return app
 
 

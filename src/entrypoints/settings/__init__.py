@@ -1,6 +1,7 @@
 """Settings from the environment (and `.env`), with the Node service's variable names.
 
-One model per concern (`service`, `cache`, `origin`, `imaging`, `protection`, `operations`),
+One model per concern (`service`, `cache`, `origin`, `imaging`, `protection`, `operations`,
+`storage`),
 the domain policies each makes beside it, reading in `load`, reloading in `live`, and the Node
 service's names in `node_env` and `environment`. Nothing is read at import time:
 `load_settings()` is called by the entrypoints, and tests build `Settings(...)` directly.

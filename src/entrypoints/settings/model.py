@@ -10,6 +10,7 @@ from entrypoints.settings.operations import OperationsSettings
 from entrypoints.settings.origin import OriginSettings
 from entrypoints.settings.protection import ProtectionSettings
 from entrypoints.settings.service import ServiceSettings
+from entrypoints.settings.storage import StorageSettings
 
 
 class Settings(
@@ -19,6 +20,7 @@ class Settings(
     ImagingSettings,
     ProtectionSettings,
     OperationsSettings,
+    StorageSettings,
 ):
     """Every setting of the service; field names are the environment variable names."""
 

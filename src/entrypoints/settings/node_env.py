@@ -116,6 +116,21 @@ SAME_NAME = frozenset(
         "SHUTDOWN_TIMEOUT",
         "SHUTDOWN_FORCE_TIMEOUT",
         "INTERNAL_ADMIN_SECRET",
+        "STORAGE_MAX_SIZE",
+        "STORAGE_MAX_FILE_AGE_DAYS",
+        "STORAGE_WARNING_SIZE",
+        "STORAGE_CRITICAL_SIZE",
+        "STORAGE_WARNING_FILE_COUNT",
+        "STORAGE_CRITICAL_FILE_COUNT",
+        "STORAGE_CLEANUP_ENABLED",
+        "STORAGE_CLEANUP_CRON",
+        "STORAGE_CLEANUP_DRY_RUN",
+        "STORAGE_CLEANUP_MAX_DURATION",
+        "STORAGE_EVICTION_STRATEGY",
+        "STORAGE_EVICTION_AGGRESSIVENESS",
+        "STORAGE_EVICTION_PRESERVE_POPULAR",
+        "STORAGE_EVICTION_MIN_ACCESS_COUNT",
+        "STORAGE_EVICTION_MAX_FILE_AGE_DAYS",
     }
 )
 
@@ -143,33 +158,18 @@ REPORTED: dict[str, str] = {
     "CACHE_PRELOADING_INTERVAL": _WARMING,
 }
 
-_STORAGE = (
-    "storage management (the STORAGE_* family) is not built yet; the disk tier is bounded "
-    "only by the file system until it is"
+_OPTIMIZATION = (
+    "result files are not recompressed or deduplicated: each is one encoded image, written "
+    "once; the disk tier is kept in bounds by eviction and cleanup (STORAGE_*, ADR 23)"
 )
 # Whole families reported by prefix.
-REPORTED_FAMILIES: dict[str, str] = {"STORAGE_": _STORAGE}
+REPORTED_FAMILIES: dict[str, str] = {"STORAGE_OPTIMIZATION_": _OPTIMIZATION}
 
 # Every variable the Node service read (its .env.example and its configuration schema).
 NODE_VARIABLES: tuple[str, ...] = (
     *sorted(SAME_NAME),
     *sorted(ALIASES),
     *sorted(REPORTED),
-    "STORAGE_MAX_SIZE",
-    "STORAGE_MAX_FILE_AGE_DAYS",
-    "STORAGE_WARNING_SIZE",
-    "STORAGE_CRITICAL_SIZE",
-    "STORAGE_WARNING_FILE_COUNT",
-    "STORAGE_CRITICAL_FILE_COUNT",
-    "STORAGE_CLEANUP_ENABLED",
-    "STORAGE_CLEANUP_CRON",
-    "STORAGE_CLEANUP_DRY_RUN",
-    "STORAGE_CLEANUP_MAX_DURATION",
-    "STORAGE_EVICTION_STRATEGY",
-    "STORAGE_EVICTION_AGGRESSIVENESS",
-    "STORAGE_EVICTION_PRESERVE_POPULAR",
-    "STORAGE_EVICTION_MIN_ACCESS_COUNT",
-    "STORAGE_EVICTION_MAX_FILE_AGE_DAYS",
     "STORAGE_OPTIMIZATION_ENABLED",
     "STORAGE_OPTIMIZATION_STRATEGIES",
     "STORAGE_OPTIMIZATION_POPULAR_THRESHOLD",

@@ -1,0 +1,1 @@
+"""Alembic migrations of the access index (run by `media-stream db upgrade`, ADR 22)."""
