@@ -75,7 +75,7 @@ from application.ports.host_resolver import HostResolver
 from application.ports.image_processor import ImageProcessor
 from application.ports.load_gauge import LoadGauge
 from application.ports.metrics import Metrics
-from application.ports.origin_fetcher import OriginFetcher
+from application.ports.origin_fetcher import Original, OriginFetcher
 from application.ports.rate_limiter import RateLimiter
 from application.ports.tenant_domain_source import TenantDomainSource
 from application.ports.work_leases import WorkLeases
@@ -83,11 +83,13 @@ from application.render_gate import RenderGate
 from application.resources import ResourceSampler
 from application.serve_image import Outcome, ServeImage, SharedCaching
 from application.shared_flight import SharedFlight
+from application.single_flight import SingleFlight
 from application.tenant_domains import RefreshTenantDomains, TenantDomains
 from application.tiered_cache import TieredResultCache
 from application.tiered_negative_cache import TieredNegativeCache
 from application.warm_cache import WarmCache
 from domain.clients import TrustedProxies
+from entrypoints.features import Features
 from entrypoints.lifecycle import Lifecycle
 from entrypoints.settings import LiveHostAllowList, LiveSettings, Settings
 from entrypoints.settings.origin import breaker_policy, retry_policy, source_caps
@@ -257,6 +259,10 @@ class Core(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     live_settings = providers.Singleton(LiveSettings, settings)
     image_pool = providers.Singleton(make_image_pool, settings)
+    # per origin path: the image and info routes share each original's fetch (ADR 24)
+    original_fetches: providers.Singleton[SingleFlight[Original]] = providers.Singleton(
+        SingleFlight
+    )
 
     # What the service records for dashboards (ADR 11); every layer reports into it.
     metrics = providers.Singleton(
@@ -382,6 +388,7 @@ class UseCases(containers.DeclarativeContainer):
             access=adapters.access_counter,
         ),
         metrics=core.metrics,
+        originals=core.original_fetches,
     )
 
     # Origin guards: keeps the tenants' domains current (None when no list is configured).
@@ -570,6 +577,8 @@ class Container(containers.DeclarativeContainer):
     adapters = providers.Container(Adapters, core=core)
     use_cases = providers.Container(UseCases, core=core, adapters=adapters)
     operations = providers.Container(Operations, core=core, adapters=adapters, use_cases=use_cases)
+    # the opt-in features of ADR 24: the info route, signed URLs, presets
+    features = providers.Container(Features, core=core, adapters=adapters)
 
 
 def build_container(settings: Settings) -> Container:

@@ -4,6 +4,7 @@ media-stream serve [--host H] [--port P]
 media-stream config check | show [--json] | reload
 media-stream cache flush-tenant T | stats
 media-stream breaker reset [--host H] [--port P]   (closes the breakers of a running node)
+media-stream sign PATH   (the URL with its signature, from URL_SIGNING_KEYS)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import uvicorn
 
 from entrypoints.cli.breaker import add_breaker_commands
 from entrypoints.cli.cache import add_cache_commands
+from entrypoints.cli.sign import add_sign_command
 from entrypoints.container import build_container
 from entrypoints.http.app import make_app
 from entrypoints.http.server import serve
@@ -64,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_config_commands(commands)
     add_cache_commands(commands)
     add_breaker_commands(commands)
+    add_sign_command(commands)
     return parser
 
 

@@ -14,6 +14,7 @@ from entrypoints.http.admin import flush_tenant
 from entrypoints.http.correlation import CorrelationIds
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.images import image
+from entrypoints.http.meta import FeaturesState, image_info
 from entrypoints.http.observability import ObservedRequests
 from entrypoints.http.operations import OPERATIONS_ROUTES, OperationsState
 from entrypoints.http.origin_guards import install_origin_guards
@@ -53,6 +54,7 @@ def make_litestar(container: Container) -> Litestar:
             *(image, live, ready, index, robots, default_image),
             *OPERATIONS_ROUTES,
             *cache_routes,
+            image_info,
         ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         on_startup=[start, upkeep.start],
@@ -65,6 +67,7 @@ def make_litestar(container: Container) -> Litestar:
                 "lifecycle": lifecycle,
                 "operations": operations_state(container),
                 **cache_state,
+                "features": features_state(container),
             }
         ),
         openapi_config=OpenAPIConfig(title="media-stream", version="0.1.0"),
@@ -100,6 +103,15 @@ def operations_state(container: Container) -> OperationsState:
         watch=container.operations.performance_watch(),
         sampler=container.operations.resource_sampler(),
         metrics=container.core.metrics(),
+    )
+
+
+def features_state(container: Container) -> FeaturesState:
+    """What the info route and the image URL rules read (ADR 24)."""
+    return FeaturesState(
+        info_enabled=container.settings().IMAGE_INFO_ENABLED,
+        image_urls=container.features.image_urls(),
+        describe_image=container.features.describe_image(),
     )
 
 

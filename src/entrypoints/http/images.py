@@ -10,7 +10,9 @@ from litestar.datastructures import State
 
 from application.serve_image import ImageAnswer, ImageQuery, ServeImage
 from domain.formats import OutputFormat
-from domain.route import PREFIX, parse_image_path
+from domain.image_urls import ImageUrls
+from domain.route import PREFIX
+from domain.signing import SIGNATURE_PARAMETER
 
 FALLBACK_CACHE_CONTROL = "public, max-age=60"
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
@@ -31,7 +33,10 @@ async def image(request: Request[object, object, State]) -> Response[bytes]:
     state = request.app.state
     raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
     path = raw_path.decode("utf-8", "surrogateescape")  # invalid bytes become a 400 when parsed
-    image_request = parse_image_path(path, max_length=state.max_path_length)
+    # signatures and presets (ADR 24); by default, the URL grammar alone
+    urls: ImageUrls = state.features.image_urls
+    signature = request.query_params.get(SIGNATURE_PARAMETER) if urls.reads_signatures else None
+    image_request = urls.request_of(path, signature, max_length=state.max_path_length)
     serve: ServeImage = state.serve_image
     answer = await serve(
         ImageQuery(

@@ -1,0 +1,92 @@
+"""The info route: what an original is, as JSON, for placeholders painted before the image.
+
+GET /media_stream-meta/media/{tenant}/uploads/{path+}
+GET /media_stream-meta/static/images/{image}
+
+Off unless IMAGE_INFO_ENABLED (a 404 JSON error then). Signed like the image routes when
+URL_SIGNING_KEYS is set (ADR 24).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.utils import formatdate
+
+from litestar import HttpMethod, Request, Response, route
+from litestar.datastructures import State
+
+from application.describe_image import DescribeImage, InfoAnswer, InfoQuery, InfoUnavailable
+from domain.errors import InvalidRequest
+from domain.image_info import META_PREFIX, parse_info_path
+from domain.image_urls import ImageUrls
+from domain.route import RouteNotFound
+from domain.signing import SIGNATURE_PARAMETER
+from entrypoints.http.images import public_cache_control
+
+JSON = "application/json"
+
+
+@dataclass(frozen=True, slots=True)
+class FeaturesState:
+    """What the info and image routes read for ADR 24, kept in the app state as `features`."""
+
+    info_enabled: bool
+    image_urls: ImageUrls
+    describe_image: DescribeImage
+
+
+@route(
+    META_PREFIX + "{rest:path}",
+    http_method=[HttpMethod.GET, HttpMethod.HEAD],
+    name="image_info",
+    response_description=(
+        'JSON {"width", "height" (after EXIF orientation), "format", "frames", "hasAlpha", '
+        '"bytes", "dominantColor" ("#rrggbb"), "thumbhash" (base64), "preview" (data: URI '
+        "of a PNG at most 16 px)}; 304 on a matching If-None-Match or If-Modified-Since"
+    ),
+)
+async def image_info(request: Request[object, object, State]) -> Response[bytes]:
+    """What the original of `/media_stream-meta/{media/{tenant}/uploads/{path}|static/images/
+    {image}}` is: size, format, frames, alpha, bytes, dominant colour and a ThumbHash.
+
+    Needs IMAGE_INFO_ENABLED. 404 JSON when the origin has no such original, 422 when it is no
+    image, 403 when a required signature (`?s=`) is missing or wrong.
+    """
+    state = request.app.state
+    features: FeaturesState = state.features
+    if not features.info_enabled:
+        raise RouteNotFound("the info route is not enabled (IMAGE_INFO_ENABLED)")
+    raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
+    path = raw_path.decode("utf-8", "surrogateescape")
+    urls = features.image_urls
+    if urls.reads_signatures:
+        urls.signatures.check(path, request.query_params.get(SIGNATURE_PARAMETER))
+    source = parse_info_path(path, max_length=state.max_path_length)
+    try:
+        answer = await features.describe_image(
+            InfoQuery(
+                source=source,
+                if_none_match=request.headers.get("if-none-match"),
+                if_modified_since=request.headers.get("if-modified-since"),
+            )
+        )
+    except InfoUnavailable as exc:
+        # answered as JSON by the one error mapping, like a refused request
+        raise InvalidRequest(exc.message, code=exc.code, status=exc.status) from exc
+    headers = _headers(answer, state.public_ttl)
+    if answer.not_modified:
+        return Response(b"", status_code=304, headers=headers)
+    headers["Content-Length"] = str(answer.result.size)
+    body = b"" if request.method == HttpMethod.HEAD else answer.result.data
+    return Response(body, status_code=200, media_type=JSON, headers=headers)
+
+
+def _headers(answer: InfoAnswer, public_ttl: int) -> dict[str, str]:
+    return {
+        "Cache-Control": public_cache_control(public_ttl),
+        "ETag": answer.result.etag,
+        "Last-Modified": formatdate(answer.result.produced_at, usegmt=True),
+        "X-Cache": answer.cache.value,
+        "X-Content-Type-Options": "nosniff",
+        "Cross-Origin-Resource-Policy": "cross-origin",
+    }
