@@ -113,7 +113,8 @@ def dominant_colour(image: Image.Image) -> str:
     """`#rrggbb` of the most common colour of an RGBA image, told apart at 4 bits a channel
     (the average of the pixels in the largest such bucket); transparent pixels do not vote
     unless every pixel is transparent."""
-    pixels = list(image.getdata())
+    data = image.tobytes()
+    pixels = [(data[i], data[i + 1], data[i + 2], data[i + 3]) for i in range(0, len(data), 4)]
     voters = [pixel for pixel in pixels if pixel[3] >= OPAQUE_ENOUGH] or pixels
     buckets = Counter((r >> 4, g >> 4, b >> 4) for r, g, b, _ in voters)
     winner = buckets.most_common(1)[0][0]

@@ -32,7 +32,8 @@ async def image(request: Request[object, object, State]) -> Response[bytes]:
     """Serve `/media_stream-image/media/...` and `/media_stream-image/static/images/...`."""
     state = request.app.state
     raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
-    path = raw_path.decode("utf-8", "surrogateescape")  # invalid bytes become a 400 when parsed
+    # invalid bytes become a 400 when parsed; some ASGI clients leave the query on raw_path
+    path = raw_path.partition(b"?")[0].decode("utf-8", "surrogateescape")
     # signatures and presets (ADR 24); by default, the URL grammar alone
     urls: ImageUrls = state.features.image_urls
     signature = request.query_params.get(SIGNATURE_PARAMETER) if urls.reads_signatures else None

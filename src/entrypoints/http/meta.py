@@ -57,7 +57,7 @@ async def image_info(request: Request[object, object, State]) -> Response[bytes]
     if not features.info_enabled:
         raise RouteNotFound("the info route is not enabled (IMAGE_INFO_ENABLED)")
     raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
-    path = raw_path.decode("utf-8", "surrogateescape")
+    path = raw_path.partition(b"?")[0].decode("utf-8", "surrogateescape")
     urls = features.image_urls
     if urls.reads_signatures:
         urls.signatures.check(path, request.query_params.get(SIGNATURE_PARAMETER))
