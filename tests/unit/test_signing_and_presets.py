@@ -202,10 +202,10 @@ def test_presets_are_read_from_a_file(monkeypatch: pytest.MonkeyPatch, tmp_path:
 
     assert settings.PRESETS_ONLY is True
     monkeypatch.setenv("IMAGE_PRESETS", str(tmp_path / "missing.json"))
-    with pytest.raises(SettingsError, match="IMAGE_PRESETS: .*cannot read the presets file"):
+    with pytest.raises(SettingsError, match=r"IMAGE_PRESETS: .*cannot read the presets file"):
         load_settings()
     monkeypatch.setenv("IMAGE_PRESETS", "{not json")
-    with pytest.raises(SettingsError, match="IMAGE_PRESETS: .*not valid JSON"):
+    with pytest.raises(SettingsError, match=r"IMAGE_PRESETS: .*not valid JSON"):
         load_settings()
 
 
