@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from litestar import HttpMethod, Request, Response, route
 from litestar.datastructures import State
+from litestar.params import Parameter
 
 from application.serve_image import ImageAnswer, ImageQuery, ServeImage
 from domain.formats import OutputFormat
@@ -16,6 +17,13 @@ from domain.signing import SIGNATURE_PARAMETER
 
 FALLBACK_CACHE_CONTROL = "public, max-age=60"
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+# the `?s=` of a signed URL (ADR 24), documented in the OpenAPI document of both routes
+SIGNATURE = Parameter(
+    query=SIGNATURE_PARAMETER,
+    required=False,
+    default=None,
+    description="base64url HMAC-SHA256 of the path as sent, under URL_SIGNING_KEYS (ADR 24)",
+)
 
 
 @lru_cache(maxsize=8)
@@ -27,17 +35,44 @@ def public_cache_control(ttl: int) -> str:
     )
 
 
-@route(PREFIX + "{rest:path}", http_method=[HttpMethod.GET, HttpMethod.HEAD], name="image")
-async def image(request: Request[object, object, State]) -> Response[bytes]:
-    """Serve `/media_stream-image/media/...` and `/media_stream-image/static/images/...`."""
+IMAGE_ROUTE_DESCRIPTION = (
+    "`{rest}` is `media/{tenant}/uploads/{path}/{width}/{height}/{fit}/{position}/{background}"
+    "/{trim}/{quality}.{format}` or `static/images/{image}/...` (the same seven options), or, "
+    "with IMAGE_PRESETS, `preset/{name}/media/{tenant}/uploads/{path}` or "
+    "`preset/{name}/static/images/{image}`: the preset's options, the same result as the "
+    "spelled-out URL (unknown preset: 404; PRESETS_ONLY: spelled-out URLs are 403). With "
+    "URL_SIGNING_KEYS, `s` is the signature of the path (403 when wrong, or when missing and "
+    "URL_SIGNING_REQUIRED). See README and ADR 24."
+)
+
+
+@route(
+    PREFIX + "{rest:path}",
+    http_method=[HttpMethod.GET, HttpMethod.HEAD],
+    name="image",
+    description=IMAGE_ROUTE_DESCRIPTION,
+)
+async def image(
+    request: Request[object, object, State],
+    signature: str | None = SIGNATURE,
+) -> Response[bytes]:
+    """Serve `/media_stream-image/media/...` and `/media_stream-image/static/images/...`.
+
+    Also `/media_stream-image/preset/{name}/media/{tenant}/uploads/{path}` and
+    `/media_stream-image/preset/{name}/static/images/{image}`: the options of the preset
+    `name` (IMAGE_PRESETS), the same result as the spelled-out URL; an unknown preset is a
+    404, and with PRESETS_ONLY a spelled-out URL is a 403. With URL_SIGNING_KEYS, `?s=` is
+    the signature of the path (403 when wrong, or when missing and URL_SIGNING_REQUIRED).
+    """
     state = request.app.state
     raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
     # invalid bytes become a 400 when parsed; some ASGI clients leave the query on raw_path
     path = raw_path.partition(b"?")[0].decode("utf-8", "surrogateescape")
     # signatures and presets (ADR 24); by default, the URL grammar alone
     urls: ImageUrls = state.features.image_urls
-    signature = request.query_params.get(SIGNATURE_PARAMETER) if urls.reads_signatures else None
-    image_request = urls.request_of(path, signature, max_length=state.max_path_length)
+    image_request = urls.request_of(
+        path, signature if urls.reads_signatures else None, max_length=state.max_path_length
+    )
     serve: ServeImage = state.serve_image
     answer = await serve(
         ImageQuery(

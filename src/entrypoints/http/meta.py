@@ -20,8 +20,7 @@ from domain.errors import InvalidRequest
 from domain.image_info import META_PREFIX, parse_info_path
 from domain.image_urls import ImageUrls
 from domain.route import RouteNotFound
-from domain.signing import SIGNATURE_PARAMETER
-from entrypoints.http.images import public_cache_control
+from entrypoints.http.images import SIGNATURE, public_cache_control
 
 JSON = "application/json"
 
@@ -39,13 +38,22 @@ class FeaturesState:
     META_PREFIX + "{rest:path}",
     http_method=[HttpMethod.GET, HttpMethod.HEAD],
     name="image_info",
+    description=(
+        "With IMAGE_INFO_ENABLED (else 404): `{rest}` is `media/{tenant}/uploads/{path}` or "
+        "`static/images/{image}`. What the original is, fetched and cached like an image; "
+        "404 JSON when the origin has no such original, 422 when it is no image, 403 when a "
+        "required signature `s` is missing or wrong (ADR 24)."
+    ),
     response_description=(
         'JSON {"width", "height" (after EXIF orientation), "format", "frames", "hasAlpha", '
         '"bytes", "dominantColor" ("#rrggbb"), "thumbhash" (base64), "preview" (data: URI '
         "of a PNG at most 16 px)}; 304 on a matching If-None-Match or If-Modified-Since"
     ),
 )
-async def image_info(request: Request[object, object, State]) -> Response[bytes]:
+async def image_info(
+    request: Request[object, object, State],
+    signature: str | None = SIGNATURE,
+) -> Response[bytes]:
     """What the original of `/media_stream-meta/{media/{tenant}/uploads/{path}|static/images/
     {image}}` is: size, format, frames, alpha, bytes, dominant colour and a ThumbHash.
 
@@ -60,7 +68,7 @@ async def image_info(request: Request[object, object, State]) -> Response[bytes]
     path = raw_path.partition(b"?")[0].decode("utf-8", "surrogateescape")
     urls = features.image_urls
     if urls.reads_signatures:
-        urls.signatures.check(path, request.query_params.get(SIGNATURE_PARAMETER))
+        urls.signatures.check(path, signature)
     source = parse_info_path(path, max_length=state.max_path_length)
     try:
         answer = await features.describe_image(
