@@ -13,10 +13,12 @@ from domain.errors import InvalidRequest
 from domain.image_urls import ImageUrls
 from domain.negotiation import AcceptedFormats
 from domain.presets import PresetError, Presets
+from domain.rate_limit import UNKNOWN_TENANT, RequestKind
 from domain.request import ResultKey
 from domain.route import parse_image_path
 from domain.signing import SignaturePolicy, SignatureRefused, UrlSigner
 from entrypoints.cli.main import main
+from entrypoints.http.request_kinds import classify
 from entrypoints.settings import Settings, SettingsError, load_settings, redacted
 
 OLD_KEY = "old-key-0123456789abcdef"
@@ -261,3 +263,19 @@ def test_the_sign_command_needs_keys_and_a_bare_path(
     monkeypatch.setenv("URL_SIGNING_KEYS", NEW_KEY)
     assert main(["sign", PATH + "?v=1"]) == 2
     assert main(["sign", "relative/path"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("path", "tenant"),
+    [
+        ("/media_stream-meta/media/acme/uploads/a.jpg", "acme"),
+        ("/media_stream-meta/static/images/logo.png", "public"),
+        ("/media_stream-image/preset/thumb/media/acme/uploads/a/b.png", "acme"),
+        ("/media_stream-image/preset/thumb/media/NOPE/uploads/a.png", UNKNOWN_TENANT),
+    ],
+)
+def test_info_and_preset_paths_count_as_image_requests_of_their_tenant(
+    path: str, tenant: str
+) -> None:
+    # `.jpg` would otherwise make an info path a static asset, bypassing the limits
+    assert classify(path, "GET", path) == (RequestKind.IMAGE, tenant)
