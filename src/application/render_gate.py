@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from application.errors import Overloaded, ProcessingTimeout
 from application.ports.image_processor import ImageProcessor, Rendition
@@ -12,6 +14,7 @@ from application.ports.metrics import NO_METRICS, Metrics
 from domain.transform import TransformSpec
 
 QUEUE = "render"
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
@@ -63,18 +66,23 @@ class RenderGate(ImageProcessor):
         return self.waiting / self._queue_max
 
     async def render(self, original: bytes, spec: TransformSpec) -> Rendition:
+        return await self.admit(lambda: self._processor.render(original, spec), spec.canonical)
+
+    async def admit(self, work: Callable[[], Awaitable[T]], label: str) -> T:
+        """Run `work` (a render, or other work for the render pool) within the gate's slots,
+        queue and budget; `label` names it in the log when it runs out of time."""
         await self._enter()
-        work = asyncio.ensure_future(self._processor.render(original, spec))
-        work.add_done_callback(self._leave)
+        running = asyncio.ensure_future(work())
+        running.add_done_callback(self._leave)
         deadline = asyncio.timeout(self._budget)
         try:
             async with deadline:
                 # shielded: a timeout or a cancelled request stops the wait, not the work
-                return await asyncio.shield(work)
+                return await asyncio.shield(running)
         except TimeoutError as exc:
             if not deadline.expired():
                 raise
-            log.warning("render exceeded its %.1f s budget: %s", self._budget, spec.canonical)
+            log.warning("render exceeded its %.1f s budget: %s", self._budget, label)
             raise ProcessingTimeout(f"the render took longer than {self._budget} s") from exc
 
     async def close(self) -> None:
@@ -121,7 +129,7 @@ class RenderGate(ImageProcessor):
                 )
             )
 
-    def _leave(self, work: asyncio.Future[Rendition]) -> None:
+    def _leave(self, work: asyncio.Future[Any]) -> None:
         if not work.cancelled():
             work.exception()  # retrieved here: after a timeout nobody else awaits it
         self._release()

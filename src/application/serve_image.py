@@ -90,6 +90,7 @@ class ServeImage:
         fallback_original: bytes,
         shared: SharedCaching,
         metrics: Metrics = NO_METRICS,
+        originals: SingleFlight[Original] | None = None,
     ) -> None:
         self._cache = cache
         self._origin = origin
@@ -100,7 +101,8 @@ class ServeImage:
         self._flights: SingleFlight[Outcome]
         self._flights = SingleFlight()
         self._shared = shared
-        self._originals: SingleFlight[Original] = SingleFlight()
+        # shared with the info route when given, so both ask the origin once (ADR 24)
+        self._originals = originals if originals is not None else SingleFlight[Original]()
         self._metrics = metrics
         self._keys: dict[tuple[ImageRequest, str | None], tuple[TransformSpec, ResultKey]] = {}
 

@@ -89,8 +89,8 @@ def _parse(raw_path: str, *, max_length: int) -> ImageRequest:
     segments = path[len(PREFIX) :].split("/")
     if len(segments) < OPTION_SEGMENTS + 3:
         raise RouteNotFound("path matches neither image route")
-    source = _parse_source(segments[:-OPTION_SEGMENTS])
-    return _parse_options(source, segments[-OPTION_SEGMENTS:])
+    source = parse_source(segments[:-OPTION_SEGMENTS])
+    return parse_options(source, segments[-OPTION_SEGMENTS:])
 
 
 def decode_path(raw_path: str) -> str:
@@ -132,7 +132,9 @@ def _refuse_unsafe_characters(path: str) -> None:
         raise InvalidRequest("path holds a '.' or '..' segment")
 
 
-def _parse_source(segments: list[str]) -> ImageSource:
+def parse_source(segments: list[str]) -> ImageSource:
+    """The original named by decoded segments `media/{tenant}/uploads/{path+}` or
+    `static/images/{image}`; 400 for a bad tenant or path, 404 for neither shape."""
     if len(segments) >= 4 and segments[0] == "media" and segments[2] == "uploads":
         tenant = segments[1]
         if _TENANT.fullmatch(tenant) is None:
@@ -155,7 +157,9 @@ def _checked_path(segments: list[str]) -> str:
     return path
 
 
-def _parse_options(source: ImageSource, options: list[str]) -> ImageRequest:
+def parse_options(source: ImageSource, options: list[str]) -> ImageRequest:
+    """The request for `source` with the seven decoded option segments
+    `{w}/{h}/{fit}/{position}/{bg}/{trim}/{q}.{fmt}`; 400 for a bad value."""
     width_text, height_text, fit_text, position_text, background_text, trim_text, last = options
     last_match = _LAST_SEGMENT.fullmatch(last)
     if last_match is None:

@@ -6,6 +6,7 @@ media-stream cache flush-tenant T | stats
 media-stream breaker reset [--host H] [--port P]   (closes the breakers of a running node)
 media-stream storage stats | cleanup [--dry-run] | evict [--target-bytes N] | reconcile
 media-stream db upgrade | current                  (the access index's schema)
+media-stream sign PATH   (the URL with its signature, from URL_SIGNING_KEYS)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import uvicorn
 
 from entrypoints.cli.breaker import add_breaker_commands
 from entrypoints.cli.cache import add_cache_commands
+from entrypoints.cli.sign import add_sign_command
 from entrypoints.cli.storage import add_storage_commands
 from entrypoints.composition import build_container
 from entrypoints.http.app import make_app
@@ -68,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     add_cache_commands(commands)
     add_breaker_commands(commands)
     add_storage_commands(commands)
+    add_sign_command(commands)
     return parser
 
 

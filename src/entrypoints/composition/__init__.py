@@ -9,6 +9,7 @@ One module per ring, each a dependency-injector container that only sees the rin
     http          the edge's load gauge, rate-limit use case and route settings
     operations    health, performance watch, monitoring
     storage       the access index, recording, eviction, cleanup (with ACCESS_INDEX_ENABLED)
+    features      the info route, signed URLs, presets (opt-in, ADR 24)
 
 HTTP, CLI, worker and tests all build a `Container` with `build_container`; tests swap adapters
 with `provider.override(...)` before `open_container`. Nothing connects or reads the
@@ -23,7 +24,8 @@ from contextlib import asynccontextmanager
 from dependency_injector import containers, providers
 
 from entrypoints.composition.core import Core
-from entrypoints.composition.http import Http, ImageRoute
+from entrypoints.composition.features import Features
+from entrypoints.composition.http import Http, ImageRoute, InfoRoute
 from entrypoints.composition.imaging import FALLBACK_IMAGE, STATIC_DIRECTORY, Imaging
 from entrypoints.composition.operations import Operations
 from entrypoints.composition.origin import Origin
@@ -37,6 +39,7 @@ __all__ = [
     "STATIC_DIRECTORY",
     "Container",
     "ImageRoute",
+    "InfoRoute",
     "build_container",
     "close_container",
     "open_container",
@@ -52,11 +55,16 @@ class Container(containers.DeclarativeContainer):
     shared = providers.Container(MemoryState, core=core)
     origin = providers.Container(Origin, core=core)
     imaging = providers.Container(Imaging, core=core, shared=shared, origin=origin)
-    http = providers.Container(Http, core=core, shared=shared, origin=origin, imaging=imaging)
     operations = providers.Container(
         Operations, core=core, shared=shared, origin=origin, imaging=imaging
     )
     storage = providers.Container(Storage, core=core)
+    features = providers.Container(
+        Features, core=core, shared=shared, origin=origin, imaging=imaging
+    )
+    http = providers.Container(
+        Http, core=core, shared=shared, origin=origin, imaging=imaging, features=features
+    )
 
 
 def build_container(settings: Settings) -> Container:

@@ -15,10 +15,12 @@ from adapters.pillow import PillowImageProcessor, RenderProcesses, SourceLimits
 from application.flush_tenant import FlushTenant, ForgetFlushedTenants
 from application.ports.image_processor import ImageProcessor
 from application.ports.metrics import Metrics
+from application.ports.origin_fetcher import Original
 from application.ports.work_leases import WorkLeases
 from application.render_gate import RenderGate
 from application.serve_image import Outcome, ServeImage, SharedCaching
 from application.shared_flight import SharedFlight
+from application.single_flight import SingleFlight
 from application.tiered_cache import TieredResultCache
 from application.tiered_negative_cache import TieredNegativeCache
 from application.warm_cache import WarmCache
@@ -118,6 +120,10 @@ class Imaging(containers.DeclarativeContainer):
     )
 
     fallback_original = providers.Callable(FALLBACK_IMAGE.read_bytes)
+    # per origin path: the image and info routes share each original's fetch (ADR 24)
+    original_fetches: providers.Singleton[SingleFlight[Original]] = providers.Singleton(
+        SingleFlight
+    )
     serve_image = providers.Singleton(
         ServeImage,
         cache=result_cache,
@@ -134,6 +140,7 @@ class Imaging(containers.DeclarativeContainer):
             access=shared.access_counter,
         ),
         metrics=core.metrics,
+        originals=original_fetches,
     )
 
     # Flushes (ADR 8) and warming.

@@ -20,6 +20,7 @@ from entrypoints.http.admin import flush_tenant
 from entrypoints.http.correlation import CorrelationIds
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.images import image
+from entrypoints.http.meta import image_info
 from entrypoints.http.observability import ObservedRequests
 from entrypoints.http.operations import OPERATIONS_ROUTES, OperationsState
 from entrypoints.http.origin_guards import ORIGIN_GUARD_ROUTES, install_origin_guards
@@ -52,6 +53,7 @@ def make_litestar(container: Container) -> Litestar:
             *OPERATIONS_ROUTES,
             *ORIGIN_GUARD_ROUTES,
             flush_tenant,
+            image_info,
         ],
         dependencies=dependencies(container),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
@@ -74,6 +76,7 @@ def dependencies(container: Container) -> dict[str, Provide]:
 
     return {
         "image_route": provide(container.http.image_route),
+        "info_route": provide(container.http.info_route),
         "flush": provide(container.imaging.flush_tenant),
         "lifecycle": provide(container.core.lifecycle),
         "live_settings": provide(container.core.live_settings),

@@ -4,18 +4,30 @@ from __future__ import annotations
 
 from email.utils import formatdate
 from functools import lru_cache
+from typing import Annotated, TypeAlias
 
 from litestar import HttpMethod, Request, Response, route
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.params import QueryParameter
 
 from application.serve_image import ImageAnswer, ImageQuery
 from domain.formats import OutputFormat
-from domain.route import PREFIX, parse_image_path
+from domain.route import PREFIX
+from domain.signing import SIGNATURE_PARAMETER
 from entrypoints.composition import ImageRoute
 
 FALLBACK_CACHE_CONTROL = "public, max-age=60"
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+# the `?s=` of a signed URL (ADR 24), documented in the OpenAPI document of both routes
+Signature: TypeAlias = Annotated[
+    str | None,
+    QueryParameter(
+        name=SIGNATURE_PARAMETER,
+        required=False,
+        description="base64url HMAC-SHA256 of the path as sent, under URL_SIGNING_KEYS (ADR 24)",
+    ),
+]
 
 
 @lru_cache(maxsize=8)
@@ -27,15 +39,44 @@ def public_cache_control(ttl: int) -> str:
     )
 
 
-@route(PREFIX + "{rest:path}", http_method=[HttpMethod.GET, HttpMethod.HEAD], name="image")
+IMAGE_ROUTE_DESCRIPTION = (
+    "`{rest}` is `media/{tenant}/uploads/{path}/{width}/{height}/{fit}/{position}/{background}"
+    "/{trim}/{quality}.{format}` or `static/images/{image}/...` (the same seven options), or, "
+    "with IMAGE_PRESETS, `preset/{name}/media/{tenant}/uploads/{path}` or "
+    "`preset/{name}/static/images/{image}`: the preset's options, the same result as the "
+    "spelled-out URL (unknown preset: 404; PRESETS_ONLY: spelled-out URLs are 403). With "
+    "URL_SIGNING_KEYS, `s` is the signature of the path (403 when wrong, or when missing and "
+    "URL_SIGNING_REQUIRED). See README and ADR 24."
+)
+
+
+@route(
+    PREFIX + "{rest:path}",
+    http_method=[HttpMethod.GET, HttpMethod.HEAD],
+    name="image",
+    description=IMAGE_ROUTE_DESCRIPTION,
+)
 async def image(
     request: Request[object, object, State],
     image_route: NamedDependency[ImageRoute],
+    signature: Signature = None,
 ) -> Response[bytes]:
-    """Serve `/media_stream-image/media/...` and `/media_stream-image/static/images/...`."""
+    """Serve `/media_stream-image/media/...` and `/media_stream-image/static/images/...`.
+
+    Also `/media_stream-image/preset/{name}/media/{tenant}/uploads/{path}` and
+    `/media_stream-image/preset/{name}/static/images/{image}`: the options of the preset
+    `name` (IMAGE_PRESETS), the same result as the spelled-out URL; an unknown preset is a
+    404, and with PRESETS_ONLY a spelled-out URL is a 403. With URL_SIGNING_KEYS, `?s=` is
+    the signature of the path (403 when wrong, or when missing and URL_SIGNING_REQUIRED).
+    """
     raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
-    path = raw_path.decode("utf-8", "surrogateescape")  # invalid bytes become a 400 when parsed
-    image_request = parse_image_path(path, max_length=image_route.max_path_length)
+    # invalid bytes become a 400 when parsed; some ASGI clients leave the query on raw_path
+    path = raw_path.partition(b"?")[0].decode("utf-8", "surrogateescape")
+    # signatures and presets (ADR 24); by default, the URL grammar alone
+    urls = image_route.urls
+    image_request = urls.request_of(
+        path, signature if urls.reads_signatures else None, max_length=image_route.max_path_length
+    )
     answer = await image_route.serve(
         ImageQuery(
             request=image_request,

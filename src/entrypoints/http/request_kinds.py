@@ -3,6 +3,8 @@ route handlers that knows the service's routes."""
 
 from __future__ import annotations
 
+from domain.image_info import META_PREFIX
+from domain.presets import PRESET_PREFIX
 from domain.rate_limit import UNKNOWN_TENANT, RequestKind
 from domain.route import PREFIX, tenant_in
 
@@ -22,8 +24,8 @@ def classify(path: str, method: str, raw_path: str) -> tuple[RequestKind, str]:
     the way the image route will (a path naming no valid tenant counts as UNKNOWN_TENANT, so
     made-up tenants cannot open fresh buckets).
     """
-    if path.startswith(PREFIX):
-        return RequestKind.IMAGE, tenant_in(raw_path) or UNKNOWN_TENANT
+    if path.startswith((PREFIX, META_PREFIX)):
+        return RequestKind.IMAGE, _tenant(raw_path)
     if path == HEALTH_PATH or path.startswith(HEALTH_PATH + "/"):
         admin = (method.upper(), path) in HEALTH_ADMIN_ROUTES
         return (RequestKind.API if admin else RequestKind.HEALTH), UNKNOWN_TENANT
@@ -32,3 +34,13 @@ def classify(path: str, method: str, raw_path: str) -> tuple[RequestKind, str]:
     if path in STATIC_PAGES:
         return RequestKind.STATIC, UNKNOWN_TENANT
     return RequestKind.API, UNKNOWN_TENANT
+
+
+def _tenant(raw_path: str) -> str:
+    """The tenant of an image, preset or info path, read as `tenant_in` reads image paths:
+    the info and preset routes count against their tenant's image limits (ADR 24)."""
+    if raw_path.startswith(META_PREFIX):
+        raw_path = PREFIX + raw_path[len(META_PREFIX) :]
+    elif raw_path.startswith(PRESET_PREFIX):
+        raw_path = PREFIX + raw_path[len(PRESET_PREFIX) :].partition("/")[2]
+    return tenant_in(raw_path) or UNKNOWN_TENANT

@@ -47,7 +47,9 @@ def _named(environment: Environment, location: tuple[int | str, ...]) -> str:
 
 
 ENV_FILE_VARIABLE = "ENV_FILE"
-SECRETS = frozenset({"INTERNAL_ADMIN_SECRET", "INTERNAL_DOMAINS_SECRET", "REDIS_PASSWORD"})
+SECRETS = frozenset(
+    {"INTERNAL_ADMIN_SECRET", "INTERNAL_DOMAINS_SECRET", "REDIS_PASSWORD", "URL_SIGNING_KEYS"}
+)
 REDACTED = "********"
 
 

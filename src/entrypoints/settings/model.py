@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic_settings import SettingsConfigDict
 
 from entrypoints.settings.cache import CacheSettings
+from entrypoints.settings.features import FeatureSettings
 from entrypoints.settings.imaging import ImagingSettings
 from entrypoints.settings.operations import OperationsSettings
 from entrypoints.settings.origin import OriginSettings
@@ -21,6 +22,7 @@ class Settings(
     ProtectionSettings,
     OperationsSettings,
     StorageSettings,
+    FeatureSettings,
 ):
     """Every setting of the service; field names are the environment variable names."""
 
