@@ -66,16 +66,22 @@ def node(
     load_gauge: LoadGauge | None = None,
     fallback: bytes | None = None,
     shared: SharedStandIns | None = None,
+    loaded: Settings | None = None,
     **settings: object,
 ) -> Container:
-    """A container as the service builds it, with the given parts in place of the real ones."""
-    directory = cache_directory or Path(tempfile.mkdtemp(prefix="media-stream-test-"))
-    values: dict[str, object] = {
-        "CACHE_FILE_DIRECTORY": directory,
-        "IMAGE_WORKER_THREADS": 1,
-    }
-    values.update(settings)
-    container = build_container(Settings(**values))  # type: ignore[arg-type]
+    """A container as the service builds it, with the given parts in place of the real ones.
+
+    `loaded` is a `Settings` read as the service reads them (`load_settings`: environment and
+    env file), taken as they are; otherwise they are made from `settings`."""
+    if loaded is None:
+        directory = cache_directory or Path(tempfile.mkdtemp(prefix="media-stream-test-"))
+        values: dict[str, object] = {
+            "CACHE_FILE_DIRECTORY": directory,
+            "IMAGE_WORKER_THREADS": 1,
+        }
+        values.update(settings)
+        loaded = Settings(**values)  # type: ignore[arg-type]
+    container = build_container(loaded)
     swaps: list[tuple[providers.Provider[object], object | None]] = [
         (container.origin.built_fetcher, origin),
         (container.imaging.processor, processor),

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from dependency_injector import providers
 from litestar.testing import TestClient
 from litestar.types import Receive, Scope, Send
 
@@ -18,7 +17,7 @@ from adapters.memory import FixedClock, MemoryOriginFetcher
 from adapters.memory.metrics import MemoryMetrics
 from application.performance import PerformanceLimits, PerformanceWatch
 from application.timing import record
-from entrypoints.composition import Container, build_container
+from entrypoints.composition import Container
 from entrypoints.http.app import make_app
 from entrypoints.http.observability import (
     MEDIA_ROUTE,
@@ -280,14 +279,9 @@ def test_a_reloaded_allow_list_applies_to_the_next_request(
     monkeypatch.setenv("ENV_FILE", str(env_file))
     monkeypatch.setenv("BACKEND_URL", "http://shop.example")
     monkeypatch.setenv("INTERNAL_ADMIN_SECRET", SECRET)
-    container = build_container(
-        load_settings(CACHE_FILE_DIRECTORY=tmp_path, IMAGE_WORKER_THREADS=1)
-    )
     origin = MemoryOriginFetcher({"media/acme/uploads/a.jpg": images.jpeg(160, 120)})
-    with (
-        container.origin.built_fetcher.override(providers.Object(origin)),
-        TestClient(app=make_app(container)) as client,
-    ):
+    loaded = load_settings(CACHE_FILE_DIRECTORY=tmp_path, IMAGE_WORKER_THREADS=1)
+    with TestClient(app=make_app(node(origin=origin, loaded=loaded))) as client:
         refused = client.get(URL)
         env_file.write_text("VALIDATION_ALLOWED_DOMAINS=cdn.example,shop.example\n")
         reloaded = client.post("/admin/config/reload", headers={"X-Internal-Secret": SECRET})
