@@ -11,7 +11,7 @@ from dataclasses import replace
 from application.errors import AccessIndexUnavailable
 from application.ports.access_index import AccessBatch, AccessIndex, Hits
 from application.ports.clock import Clock
-from application.ports.metrics import Metrics
+from application.ports.metrics import NO_METRICS, Metrics
 from domain.request import ResultKey
 from domain.storage import StoredResult
 
@@ -37,7 +37,7 @@ class AccessRecorder:
         batch_size: int = 1000,
         half_life: float = 72 * 3600.0,
         max_pending: int = 100_000,
-        metrics: Metrics | None = None,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self._index = index
         self._clock = clock
@@ -145,6 +145,5 @@ class AccessRecorder:
             self._hits.clear()
 
     def _observe(self, outcome: str, rows: int, started: float) -> None:
-        if self._metrics is not None:
-            seconds = time.perf_counter() - started
-            self._metrics.access_index_flush(outcome=outcome, rows=rows, seconds=seconds)
+        seconds = time.perf_counter() - started
+        self._metrics.access_index_flush(outcome=outcome, rows=rows, seconds=seconds)

@@ -12,7 +12,7 @@ from application.access_recorder import AccessRecorder
 from application.evict_results import unlink_all
 from application.ports.access_index import AccessBatch, AccessIndex
 from application.ports.clock import Clock
-from application.ports.metrics import Metrics
+from application.ports.metrics import NO_METRICS, Metrics
 from application.ports.result_files import ResultFile, ResultFiles
 from application.progress import NoProgress, Progress
 from application.storage_usage import every_row
@@ -53,7 +53,7 @@ class CleanUpStorage:
         clock: Clock,
         retention: Callable[[], RetentionPolicy],
         recorder: AccessRecorder | None = None,
-        metrics: Metrics | None = None,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self._index = index
         self._files = files
@@ -79,7 +79,7 @@ class CleanUpStorage:
                 break
             await step(report, retention, now, deadline, progress)
         report.seconds = time.monotonic() - started
-        if self._metrics is not None and not dry_run:
+        if not dry_run:
             for reason, files in report.removed.items():
                 self._metrics.storage_removed(
                     reason=reason, files=files, bytes=report.freed_bytes.get(reason, 0)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from application.access_recorder import AccessRecorder
 from application.ports.access_index import AccessIndex
 from application.ports.clock import Clock
-from application.ports.metrics import Metrics
+from application.ports.metrics import NO_METRICS, Metrics
 from application.ports.result_files import ResultFiles
 from application.progress import NoProgress, Progress
 from application.storage_usage import every_row
@@ -76,7 +76,7 @@ class EvictResults:
         clock: Clock,
         settings: Callable[[], EvictionSettings],
         recorder: AccessRecorder | None = None,
-        metrics: Metrics | None = None,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self._index = index
         self._files = files
@@ -123,7 +123,7 @@ class EvictResults:
                 freed += await asyncio.to_thread(unlink_all, self._files, removed)
                 evicted += len(removed)
                 progress.advance(len(chunk))
-        if self._metrics is not None and evicted:
+        if evicted:
             self._metrics.storage_removed(reason="evicted", files=evicted, bytes=freed)
         after = Footprint(before.bytes - freed, before.files - evicted)
         if evicted:

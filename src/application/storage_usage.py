@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from application.errors import AccessIndexUnavailable
 from application.ports.access_index import AccessIndex, UsageGroup
 from application.ports.health import HealthIndicator, HealthReport, HealthStatus
-from application.ports.metrics import Metrics
+from application.ports.metrics import NO_METRICS, Metrics
 from domain.request import ResultKey
 from domain.storage import Footprint, StorageLevel, StorageThresholds, StoredResult
 
@@ -43,7 +43,7 @@ class MeasureStorage:
         self,
         index: AccessIndex,
         thresholds: Callable[[], StorageThresholds],
-        metrics: Metrics | None = None,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self._index = index
         self._thresholds = thresholds
@@ -54,8 +54,7 @@ class MeasureStorage:
         used = Footprint(sum(g.bytes for g in groups), sum(g.files for g in groups))
         thresholds = self._thresholds()
         level = thresholds.level(used)
-        if self._metrics is not None:
-            self._metrics.storage_usage(bytes=used.bytes, files=used.files, level=level.value)
+        self._metrics.storage_usage(bytes=used.bytes, files=used.files, level=level.value)
         return StorageReport(used, level, thresholds.problems(used), groups, thresholds)
 
 
