@@ -1,4 +1,4 @@
-"""Health probes and the few static files."""
+"""Health probes and the few static files (the playground at `/` is in playground.py)."""
 
 from __future__ import annotations
 
@@ -36,11 +36,6 @@ def _static(name: str, media_type: str) -> Response[bytes]:
         media_type=media_type,
         headers={"Cache-Control": STATIC_CACHE_CONTROL, "X-Content-Type-Options": "nosniff"},
     )
-
-
-@get("/", name="index")
-async def index() -> Response[bytes]:
-    return _static("index.html", "text/html; charset=utf-8")
 
 
 @get("/robots.txt", name="robots")
