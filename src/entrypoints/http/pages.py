@@ -40,7 +40,7 @@ def _static(name: str, media_type: str) -> Response[bytes]:
 
 @get("/robots.txt", name="robots")
 async def robots() -> Response[bytes]:
-    return _static("robots.txt", "text/plain; charset=utf-8")
+    return _static("robots.txt", "text/plain")  # Litestar adds the charset
 
 
 @get("/default.png", name="default_image")

@@ -72,17 +72,17 @@ def _file(name: str, media_type: str, headers: dict[str, str]) -> Response[bytes
 async def index() -> Response[bytes]:
     """The playground page."""
     headers = {**PAGE_HEADERS, "Content-Security-Policy": PLAYGROUND_CSP}
-    return _file("index.html", "text/html; charset=utf-8", headers)
+    return _file("index.html", "text/html", headers)
 
 
 @get("/playground/playground.js", name="playground_script")
 async def playground_script() -> Response[bytes]:
-    return _file("playground.js", "text/javascript; charset=utf-8", PAGE_HEADERS)
+    return _file("playground.js", "text/javascript", PAGE_HEADERS)
 
 
 @get("/playground/playground.css", name="playground_style")
 async def playground_style() -> Response[bytes]:
-    return _file("playground.css", "text/css; charset=utf-8", PAGE_HEADERS)
+    return _file("playground.css", "text/css", PAGE_HEADERS)
 
 
 @get("/playground/samples", name="playground_samples")

@@ -200,6 +200,10 @@
       $("background").value = $("background-picker").value.slice(1).toUpperCase();
       later();
     });
+    $("background").addEventListener("input", () => {
+      const hex = $("background").value.trim().replace(/^#/, "");
+      if (/^[0-9a-f]{6}$/i.test(hex)) $("background-picker").value = `#${hex.toLowerCase()}`;
+    });
     for (const id of fields) {
       $(id).addEventListener("input", later);
       $(id).addEventListener("change", later);
