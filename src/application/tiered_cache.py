@@ -25,6 +25,12 @@ class LayerCounters:
     hits: int = 0
     misses: int = 0
 
+    @property
+    def hit_ratio(self) -> float | None:
+        """hits / (hits + misses), None before the first lookup."""
+        lookups = self.hits + self.misses
+        return self.hits / lookups if lookups else None
+
 
 def layer_name(layer: ResultCache) -> str:
     """`memory`, `redis` or `disk`: the tier's name in metrics and reports."""

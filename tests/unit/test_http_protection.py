@@ -66,9 +66,16 @@ def test_an_svg_keeps_its_sandbox_policy(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/robots.txt", "/health/live", "/nope", IMAGE.replace("/40/", "/99999/")],
+    [
+        "/robots.txt",
+        "/playground/status",
+        "/playground/playground.js",
+        "/health/live",
+        "/nope",
+        IMAGE.replace("/40/", "/99999/"),
+    ],
 )
-def test_everything_that_is_not_an_image_gets_the_strict_policy(
+def test_everything_but_images_and_the_playground_page_gets_the_strict_policy(
     client: TestClient,
     path: str,
 ) -> None:

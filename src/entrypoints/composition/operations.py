@@ -7,9 +7,11 @@ from collections.abc import Callable
 from dependency_injector import containers, providers
 
 from adapters.memory.health import MemoryResultCacheIndicator
+from adapters.memory.result_cache import MemoryResultCache
 from adapters.pillow.health import PillowCodecsIndicator
 from adapters.system import ProcfsProcessStats, StatvfsDiskSpace, WritableDirectoryIndicator
 from application.breaker_health import OriginBreakerIndicator
+from application.cache_figures import MemoryFigures, ReportCacheFigures
 from application.cache_health import CacheLayersIndicator
 from application.health import CheckHealth
 from application.health_indicators import DiskSpaceIndicator, MemoryIndicator, UsageLimits
@@ -17,6 +19,7 @@ from application.monitoring import Monitoring
 from application.performance import PerformanceIndicator, PerformanceLimits, PerformanceWatch
 from application.ports.health import HealthIndicator
 from application.resources import ResourceSampler
+from application.storage_usage import MeasureStorage
 from entrypoints.composition.resources import running
 from entrypoints.settings import LiveSettings
 
@@ -55,6 +58,16 @@ def performance_limits(live: LiveSettings) -> Callable[[], PerformanceLimits]:
 def milliseconds_of(live: LiveSettings, name: str) -> Callable[[], float]:
     """A setting in milliseconds, as seconds, read from the settings in force at each use."""
     return lambda: float(getattr(live.current, name)) / 1000
+
+
+def memory_figures(cache: MemoryResultCache, max_bytes: int) -> Callable[[], MemoryFigures]:
+    """What the memory tier holds, read at each call."""
+
+    def figures() -> MemoryFigures:
+        stats = cache.stats()
+        return MemoryFigures(stats.size, stats.entries, max_bytes)
+
+    return figures
 
 
 def every_indicator(
@@ -133,4 +146,14 @@ class Operations(containers.DeclarativeContainer):
             every_indicator, health_indicators, providers.List(origin.upstream_indicator)
         ),
         timeout=providers.Callable(milliseconds_of, core.live_settings, "HEALTH_CHECK_TIMEOUT"),
+    )
+    # the playground's status panel (ADR 29); wire_storage adds the disk's measure
+    storage_measure: providers.Provider[MeasureStorage | None] = providers.Object(None)
+    cache_figures = providers.Singleton(
+        ReportCacheFigures,
+        imaging.result_cache,
+        providers.Callable(
+            memory_figures, imaging.memory_cache, core.settings.provided.CACHE_MEMORY_MAX_SIZE
+        ),
+        storage_measure,
     )

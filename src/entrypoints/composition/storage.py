@@ -184,6 +184,7 @@ def wire_storage(container: Container) -> None:
     indicators = container.operations.health_indicators
     assert isinstance(indicators, providers.List)
     indicators.add_args(storage.usage_indicator, storage.index_indicator)
+    container.operations.storage_measure.override(storage.measure)
 
 
 def schema_revision(settings: Settings, *, upgrade: bool = False) -> tuple[str | None, str]:

@@ -24,7 +24,8 @@ from entrypoints.http.meta import image_info
 from entrypoints.http.observability import ObservedRequests
 from entrypoints.http.operations import OPERATIONS_ROUTES, OperationsState
 from entrypoints.http.origin_guards import ORIGIN_GUARD_ROUTES, install_origin_guards
-from entrypoints.http.pages import default_image, index, live, ready, robots
+from entrypoints.http.pages import default_image, live, ready, robots
+from entrypoints.http.playground import PLAYGROUND_ROUTES, Playground, sample_paths
 from entrypoints.http.protection import protected
 from entrypoints.storage_upkeep import install_storage_upkeep
 from entrypoints.upkeep import CacheUpkeep
@@ -49,7 +50,8 @@ def make_litestar(container: Container) -> Litestar:
     upkeep = CacheUpkeep(container)
     app = Litestar(
         route_handlers=[
-            *(image, live, ready, index, robots, default_image),
+            *(image, live, ready, robots, default_image),
+            *PLAYGROUND_ROUTES,
             *OPERATIONS_ROUTES,
             *ORIGIN_GUARD_ROUTES,
             flush_tenant,
@@ -83,6 +85,7 @@ def dependencies(container: Container) -> dict[str, Provide]:
         "circuits": provide(container.origin.circuits),
         "tenant_domains": provide(container.origin.tenant_domains),
         "operations": provide(lambda: operations_state(container)),
+        "playground": provide(lambda: playground(container)),
     }
 
 
@@ -108,4 +111,12 @@ def operations_state(container: Container) -> OperationsState:
         watch=container.operations.performance_watch(),
         sampler=container.operations.resource_sampler(),
         metrics=container.core.metrics(),
+    )
+
+
+def playground(container: Container) -> Playground:
+    """What the playground's JSON routes read (ADR 29)."""
+    return Playground(
+        figures=container.operations.cache_figures(),
+        samples=sample_paths(container.settings()),
     )

@@ -1,4 +1,4 @@
-"""Health probes and the few static files."""
+"""Health probes and the few static files (the playground at `/` is in playground.py)."""
 
 from __future__ import annotations
 
@@ -38,14 +38,9 @@ def _static(name: str, media_type: str) -> Response[bytes]:
     )
 
 
-@get("/", name="index")
-async def index() -> Response[bytes]:
-    return _static("index.html", "text/html; charset=utf-8")
-
-
 @get("/robots.txt", name="robots")
 async def robots() -> Response[bytes]:
-    return _static("robots.txt", "text/plain; charset=utf-8")
+    return _static("robots.txt", "text/plain")  # Litestar adds the charset
 
 
 @get("/default.png", name="default_image")

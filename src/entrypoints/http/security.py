@@ -3,8 +3,9 @@
 - `X-Content-Type-Options: nosniff` everywhere: browsers take the Content-Type as given;
 - images get `Cross-Origin-Resource-Policy: cross-origin` (other sites embed them);
 - everything else gets `Content-Security-Policy: default-src 'none'; frame-ancestors 'none'`
-  (JSON, text and the index page load nothing and are framed by nobody); an SVG keeps the
-  stricter sandboxing policy its route sets;
+  (JSON, text, scripts and style sheets load nothing and are framed by nobody); an answer that
+  sets its own policy keeps it: an SVG its sandboxing one, the playground page at `/` one that
+  allows its own script, style sheet, previews and JSON (ADR 29);
 - CORS: `Access-Control-Allow-Origin` only for an allowed origin (`*` when so configured, and
   then without `Vary: Origin`), and a preflight answered here, before routing and rate limits.
 """
