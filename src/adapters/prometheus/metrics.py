@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Literal
 
 from prometheus_client import (
@@ -22,8 +23,20 @@ DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.
 FAST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 SIZE_BUCKETS = (256, 1024, 4096, 16_384, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216)
 BREAKER_STATES = {"closed": 0, "half-open": 1, "open": 2}
+# labelled children remembered per metric before the memory is dropped and rebuilt
+MAX_BOUND_CHILDREN = 4096
 # How a gauge's per-process values combine in multiprocess mode (dead processes left out).
 GaugeMode = Literal["livesum", "livemax", "liveall"]
+
+
+@dataclass(frozen=True, slots=True)
+class _HttpChildren:
+    """The series one kind of HTTP answer updates (bound once, updated per request)."""
+
+    requests: Counter
+    seconds: Histogram
+    request_size: Histogram
+    response_size: Histogram
 
 
 class PrometheusMetrics(Metrics):
@@ -49,6 +62,10 @@ class PrometheusMetrics(Metrics):
         self._tenant = LabelBudget(tenant_limit)
         self._gets: dict[str, list[int]] = {}  # layer -> [hits, misses]
         self._cache_children: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
+        # labelled children bound once per label values: `labels()` costs more than the update
+        self._http_children: dict[tuple[str, str, int, str], _HttpChildren] = {}
+        self._rate_children: dict[tuple[str, str], Counter] = {}
+        self._ratio_children: dict[str, Gauge] = {}
         self._build_http()
         self._build_work()
         self._build_process()
@@ -66,11 +83,26 @@ class PrometheusMetrics(Metrics):
         response_bytes: int,
         tenant: str = "",
     ) -> None:
+        children = self._http_children.get((method, route, status, tenant))
+        if children is None:
+            children = self._bind_http(method, route, status, tenant)
+        children.requests.inc()
+        children.seconds.observe(seconds)
+        children.request_size.observe(request_bytes)
+        children.response_size.observe(response_bytes)
+
+    def _bind_http(self, method: str, route: str, status: int, tenant: str) -> _HttpChildren:
         code = str(status)
-        self._requests.labels(method, route, code, self._tenant(tenant)).inc()
-        self._request_seconds.labels(method, route, code).observe(seconds)
-        self._request_size.labels(method, route).observe(request_bytes)
-        self._response_size.labels(method, route).observe(response_bytes)
+        children = _HttpChildren(
+            self._requests.labels(method, route, code, self._tenant(tenant)),
+            self._request_seconds.labels(method, route, code),
+            self._request_size.labels(method, route),
+            self._response_size.labels(method, route),
+        )
+        if len(self._http_children) >= MAX_BOUND_CHILDREN:
+            self._http_children.clear()  # odd methods or tenants: forget, never grow
+        self._http_children[(method, route, status, tenant)] = children
+        return children
 
     def requests_in_flight(self, count: int) -> None:
         self._in_flight.set(count)
@@ -92,7 +124,10 @@ class PrometheusMetrics(Metrics):
         if operation == "get" and outcome in {"hit", "miss"}:
             counts = self._gets.setdefault(layer, [0, 0])
             counts[0 if outcome == "hit" else 1] += 1
-            self._hit_ratio.labels(layer).set(counts[0] / (counts[0] + counts[1]))
+            ratio = self._ratio_children.get(layer)
+            if ratio is None:
+                ratio = self._ratio_children[layer] = self._hit_ratio.labels(layer)
+            ratio.set(counts[0] / (counts[0] + counts[1]))
 
     def image_processed(self, *, format: str, outcome: str, seconds: float, tenant: str) -> None:
         tenant = self._tenant(tenant)
@@ -123,7 +158,12 @@ class PrometheusMetrics(Metrics):
         self._queue_rejected.labels(queue).inc()
 
     def rate_limit(self, *, decision: str, limiter: str = "requests") -> None:
-        self._rate_attempts.labels(limiter, decision).inc()
+        attempts = self._rate_children.get((limiter, decision))
+        if attempts is None:
+            attempts = self._rate_children[(limiter, decision)] = self._rate_attempts.labels(
+                limiter, decision
+            )
+        attempts.inc()
         if decision == "blocked":
             self._rate_blocked.labels(limiter).inc()
 

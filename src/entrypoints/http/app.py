@@ -11,14 +11,12 @@ from litestar.types import ASGIApp
 
 from entrypoints.container import Container, close_container
 from entrypoints.http.admin import flush_tenant
-from entrypoints.http.correlation import CorrelationIds
+from entrypoints.http.edge import http_edge
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.images import image
-from entrypoints.http.observability import ObservedRequests
 from entrypoints.http.operations import OPERATIONS_ROUTES, OperationsState
 from entrypoints.http.origin_guards import install_origin_guards
 from entrypoints.http.pages import default_image, index, live, ready, robots
-from entrypoints.http.protection import protected
 from entrypoints.settings import Settings
 from entrypoints.upkeep import CacheUpkeep
 
@@ -77,16 +75,9 @@ def make_litestar(container: Container) -> Litestar:
 
 
 def make_app(container: Container) -> ASGIApp:
-    """The ASGI application the server runs: Litestar wrapped with correlation IDs."""
-    live = container.core.live_settings()
-    observed = ObservedRequests(
-        protected(make_litestar(container), container),
-        metrics=container.core.metrics(),
-        lifecycle=container.operations.lifecycle(),
-        watch=container.operations.performance_watch(),
-        slow_threshold_ms=lambda: live.current.SLOW_REQUEST_THRESHOLD_MS,
-    )
-    return CorrelationIds(observed)
+    """The ASGI application the server runs: Litestar behind the HTTP edge (correlation IDs,
+    rate limits, security headers, metrics and logs; `edge.py`)."""
+    return http_edge(make_litestar(container), container)
 
 
 # -- operations: the operator routes' state, and settings reloaded while serving ---------------

@@ -1,0 +1,213 @@
+"""The one ASGI wrapper in front of Litestar: what every request gets before and after the app.
+
+Per HTTP request, with one pass over the request's headers and one over the answer's:
+
+1. the correlation ID (`correlation.py`): the caller's sane `X-Correlation-ID`, else a new
+   UUID4, kept in the scope and bound for the logs; sent back on every answer;
+2. refusal while the node drains (`observability.py`), probes, metrics and monitoring aside;
+3. CORS preflights, answered here before rate limits and routing (`security.py`);
+4. the rate limits (`rate_limit.py`): `AdmitRequest` decides; `X-RateLimit-*` on the
+   answer, or a JSON 429;
+5. the app; its answer gets the security and CORS headers, `Server-Timing` and the
+   correlation ID;
+6. the report (`observability.py`): metrics, the access log, the performance watch.
+
+These were four nested wrappers, each with its own pass over the headers and its own copy of
+every response start; docs/performance.md says what each part costs a memory hit.
+"""
+
+from __future__ import annotations
+
+import time
+
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
+
+from application.admit_request import AdmitRequest
+from application.correlation import correlation_scope
+from application.timing import PhaseTimings, recording
+from entrypoints.container import Container
+from entrypoints.http.correlation import HEADER as CORRELATION_HEADER
+from entrypoints.http.correlation import correlation_id_of
+from entrypoints.http.observability import (
+    OPERATIONAL_PREFIXES,
+    Exchange,
+    RequestObserver,
+    refuse_while_draining,
+)
+from entrypoints.http.rate_limit import rate_limit_headers, refuse, visit_of
+from entrypoints.http.request_kinds import classify
+from entrypoints.http.security import CorsPolicy, Headers
+from entrypoints.lifecycle import Lifecycle
+
+# request headers the edge reads (names are lower-case in ASGI)
+_CALLER = frozenset({b"user-agent", b"referer", b"origin"})
+_FORWARDED = b"x-forwarded-for"
+_PREFLIGHT_METHOD = b"access-control-request-method"
+_PREFLIGHT_HEADERS = b"access-control-request-headers"
+_READ = frozenset({*_CALLER, _FORWARDED, _PREFLIGHT_METHOD, _PREFLIGHT_HEADERS})
+
+
+def http_edge(app: ASGIApp, container: Container) -> HttpEdge:
+    """`app` behind the edge, with the container's limits (unless `RATE_LIMIT_ENABLED=false`),
+    CORS policy, metrics, performance watch and lifecycle."""
+    settings = container.settings()
+    live = container.core.live_settings()
+    lifecycle = container.operations.lifecycle()
+    return HttpEdge(
+        app,
+        admit=container.use_cases.admit_request() if settings.RATE_LIMIT_ENABLED else None,
+        cors=CorsPolicy(
+            frozenset(settings.CORS_ORIGIN), settings.CORS_METHODS, settings.CORS_MAX_AGE
+        ),
+        observer=RequestObserver(
+            metrics=container.core.metrics(),
+            lifecycle=lifecycle,
+            watch=container.operations.performance_watch(),
+            slow_threshold_ms=lambda: live.current.SLOW_REQUEST_THRESHOLD_MS,
+        ),
+        lifecycle=lifecycle,
+    )
+
+
+class HttpEdge:
+    """ASGI wrapper: correlation ID, drain refusal, CORS, rate limits, security headers and
+    the request's report, around `app`. `admit` None: no rate limits."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        admit: AdmitRequest | None,
+        cors: CorsPolicy,
+        observer: RequestObserver,
+        lifecycle: Lifecycle,
+    ) -> None:
+        self.app = app
+        self._admit = admit
+        self._cors = cors
+        self._observer = observer
+        self._lifecycle = lifecycle
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        raw = scope.get("raw_path") or scope["path"].encode()
+        exchange = Exchange(
+            method=scope["method"],
+            path=scope["path"],
+            raw_path=raw.decode("utf-8", "surrogateescape"),
+            request_bytes=len(scope["method"]) + len(raw) + len(scope["query_string"]) + 11,
+            started=started,
+        )
+        offered: bytes | None = None
+        read: dict[bytes, bytes] = {}
+        forwarded: list[bytes] = []
+        for name, value in scope["headers"]:
+            exchange.request_bytes += len(name) + len(value) + 4
+            if name == CORRELATION_HEADER:
+                offered = value if offered is None else offered
+            elif name in _READ:
+                if name == _FORWARDED:
+                    forwarded.append(value)
+                else:
+                    read.setdefault(name, value)
+        correlation = correlation_id_of(scope, offered)
+        origin = read.get(b"origin")
+        answer = _Answer(
+            send,
+            exchange,
+            self._cors,
+            self._cors.allowed_origin(origin.decode("latin-1") if origin is not None else None),
+            correlation.encode("latin-1"),
+        )
+        with correlation_scope(correlation), recording() as timings:
+            answer.timings = timings
+            try:
+                await self._serve(scope, receive, answer, read, forwarded)
+            finally:
+                self._observer.report(scope, exchange, timings)
+
+    async def _serve(
+        self,
+        scope: Scope,
+        receive: Receive,
+        answer: _Answer,
+        read: dict[bytes, bytes],
+        forwarded: list[bytes],
+    ) -> None:
+        exchange = answer.exchange
+        if self._lifecycle.draining and not exchange.path.startswith(OPERATIONAL_PREFIXES):
+            await refuse_while_draining(scope, answer.send)
+            return
+        self._observer.started()
+        try:
+            if exchange.method == "OPTIONS" and read.get(_PREFLIGHT_METHOD):
+                await answer.preflight(read.get(_PREFLIGHT_HEADERS))
+                return
+            if self._admit is not None:
+                kind, tenant = classify(exchange.path, exchange.method, exchange.raw_path)
+                decision = await self._admit(visit_of(scope, kind, tenant, read, forwarded))
+                if decision is not None:
+                    answer.limits = rate_limit_headers(decision)
+                    if not decision.allowed:
+                        await refuse(scope, receive, answer.send, decision)
+                        return
+
+            async def counting_receive() -> ReceiveMessage:
+                message = await receive()
+                if message["type"] == "http.request":
+                    exchange.request_bytes += len(message.get("body", b""))
+                return message
+
+            await self.app(scope, counting_receive, answer.send)
+        finally:
+            self._observer.finished()
+
+
+class _Answer:
+    """The `send` of one request: completes the answer's head, counts what is sent."""
+
+    __slots__ = ("_allowed", "_correlation", "_cors", "_send", "exchange", "limits", "timings")
+
+    def __init__(
+        self,
+        send: Send,
+        exchange: Exchange,
+        cors: CorsPolicy,
+        allowed: str | None,
+        correlation: bytes,
+    ) -> None:
+        self._send = send
+        self.exchange = exchange
+        self._cors = cors
+        self._allowed = allowed
+        self._correlation = correlation
+        self.limits: Headers = []
+        self.timings = PhaseTimings()
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", ()))
+            self.exchange.status = message["status"]
+            self.exchange.fallback = next(
+                (value.decode("latin-1") for name, value in headers if name == b"x-fallback"),
+                None,
+            )
+            self._cors.secure(headers, self._allowed)
+            total = time.perf_counter() - self.exchange.started
+            headers += self.limits
+            headers.append((b"server-timing", self.timings.server_timing(total).encode()))
+            headers.append((CORRELATION_HEADER, self._correlation))
+            message = {**message, "headers": headers}
+        elif message["type"] == "http.response.body":
+            self.exchange.response_bytes += len(message.get("body", b""))
+        await self._send(message)
+
+    async def preflight(self, asked_headers: bytes | None) -> None:
+        """Answer a CORS preflight: 204 with what the policy allows."""
+        headers = self._cors.preflight_headers(self._allowed, asked_headers)
+        await self.send({"type": "http.response.start", "status": 204, "headers": headers})
+        await self.send({"type": "http.response.body", "body": b"", "more_body": False})
