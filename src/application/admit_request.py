@@ -9,7 +9,7 @@ from application.ports.load_gauge import LoadGauge
 from application.ports.metrics import Metrics
 from application.ports.rate_limiter import RateLimiter
 from domain.clients import TrustedProxies, network_of
-from domain.load import AdaptiveLimits
+from domain.load import AdaptiveLimits, LoadReading
 from domain.network import is_internal_address
 from domain.policy import HostPolicy
 from domain.rate_limit import (
@@ -78,6 +78,7 @@ class AdmitRequest:
         self._metrics = metrics
         self._tenant_hosts = tenant_hosts
         self._rules: dict[tuple[RequestKind, float], RateLimitRule] = {}
+        self._load: tuple[LoadReading, float] | None = None  # the last reading and its factor
 
     async def __call__(self, visit: Visit) -> RateDecision | None:
         kind = visit.kind
@@ -85,12 +86,17 @@ class AdmitRequest:
         bucket = self._policy.bucket(kind, network_of(address), visit.tenant)
         if bucket is None or (is_internal_address(address) and self._trusted_caller(visit)):
             return None
-        factor = self._adaptive.factor(self._gauge.reading())
+        factor = self._factor(self._gauge.reading())
         decision = await self._limiter.hit(bucket, self._rule(kind, factor))
         if self._metrics is not None:
             verdict = "allowed" if decision.allowed else "blocked"
             self._metrics.rate_limit(decision=verdict, limiter=kind.value)
         return decision
+
+    def _factor(self, reading: LoadReading) -> float:
+        if self._load is None or self._load[0] is not reading:  # gauges reuse a steady reading
+            self._load = (reading, self._adaptive.factor(reading))
+        return self._load[1]
 
     def _rule(self, kind: RequestKind, factor: float) -> RateLimitRule:
         rule = self._rules.get((kind, factor))

@@ -16,6 +16,16 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 _PHASE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+_VALID: set[str] = set()  # phase names seen valid (a handful: cache, fetch, transform, ...)
+_MAX_VALID = 256
+
+
+def _valid(phase: str) -> bool:
+    if not _PHASE.fullmatch(phase):
+        return False
+    if len(_VALID) < _MAX_VALID:
+        _VALID.add(phase)
+    return True
 
 
 class PhaseTimings:
@@ -28,7 +38,7 @@ class PhaseTimings:
 
     def record(self, phase: str, seconds: float) -> None:
         """Add `seconds` to `phase` (a token of at most 32 `[A-Za-z0-9_-]`; others are dropped)."""
-        if not _PHASE.fullmatch(phase) or seconds < 0:
+        if seconds < 0 or (phase not in _VALID and not _valid(phase)):
             return
         self._seconds[phase] = self._seconds.get(phase, 0.0) + seconds
 

@@ -40,9 +40,9 @@ def visit_of(
 def rate_limit_headers(decision: RateDecision) -> list[tuple[bytes, bytes]]:
     """`X-RateLimit-Limit`, `-Remaining` and `-Reset` (epoch seconds) of a decision."""
     return [
-        (b"x-ratelimit-limit", str(decision.limit).encode()),
-        (b"x-ratelimit-remaining", str(decision.remaining).encode()),
-        (b"x-ratelimit-reset", str(decision.reset_at).encode()),
+        (b"x-ratelimit-limit", b"%d" % decision.limit),
+        (b"x-ratelimit-remaining", b"%d" % decision.remaining),
+        (b"x-ratelimit-reset", b"%d" % decision.reset_at),
     ]
 
 
