@@ -66,9 +66,14 @@ class PrometheusMetrics(Metrics):
         self._http_children: dict[tuple[str, str, int, str], _HttpChildren] = {}
         self._rate_children: dict[tuple[str, str], Counter] = {}
         self._ratio_children: dict[str, Gauge] = {}
+        self._in_flight_now = 0
         self._build_http()
         self._build_work()
         self._build_process()
+        if self._multiprocess_directory is None:
+            # Gauges that change on every request are read when scraped, not written per
+            # request; in multiprocess mode the scrape reads files, so they are written.
+            self._in_flight.set_function(lambda: self._in_flight_now)
 
     # -- Metrics ----------------------------------------------------------------------------
 
@@ -105,7 +110,9 @@ class PrometheusMetrics(Metrics):
         return children
 
     def requests_in_flight(self, count: int) -> None:
-        self._in_flight.set(count)
+        self._in_flight_now = count
+        if self._multiprocess_directory is not None:
+            self._in_flight.set(count)
 
     def error(self, *, kind: str, code: str) -> None:
         self._errors.labels(kind, code).inc()
@@ -122,12 +129,18 @@ class PrometheusMetrics(Metrics):
         children[0].inc()
         children[1].observe(seconds)
         if operation == "get" and outcome in {"hit", "miss"}:
-            counts = self._gets.setdefault(layer, [0, 0])
+            counts = self._gets.get(layer)
+            if counts is None:
+                counts = self._gets[layer] = [0, 0]
+                self._bind_hit_ratio(layer, counts)
             counts[0 if outcome == "hit" else 1] += 1
-            ratio = self._ratio_children.get(layer)
-            if ratio is None:
-                ratio = self._ratio_children[layer] = self._hit_ratio.labels(layer)
-            ratio.set(counts[0] / (counts[0] + counts[1]))
+            if self._multiprocess_directory is not None:
+                self._ratio_children[layer].set(counts[0] / (counts[0] + counts[1]))
+
+    def _bind_hit_ratio(self, layer: str, counts: list[int]) -> None:
+        ratio = self._ratio_children[layer] = self._hit_ratio.labels(layer)
+        if self._multiprocess_directory is None:
+            ratio.set_function(lambda: counts[0] / max(1, counts[0] + counts[1]))
 
     def image_processed(self, *, format: str, outcome: str, seconds: float, tenant: str) -> None:
         tenant = self._tenant(tenant)
