@@ -17,7 +17,12 @@ import pytest
 from PIL import Image
 
 from adapters.pillow.guards import SourceLimits
-from adapters.pillow.processes import MAX_SEGMENT_BYTES, SEGMENT_BYTES, RenderProcesses
+from adapters.pillow.processes import (
+    MAX_SEGMENT_BYTES,
+    SEGMENT_BYTES,
+    RenderProcesses,
+    SharedOriginals,
+)
 from tests.support import images
 from tests.support.origin_server import LoopbackOrigin, Reply
 from tests.support.server import RunningServer
@@ -155,3 +160,32 @@ def test_every_original_arrives_whole_by_shared_memory_or_by_the_pipe() -> None:
         assert again == zlib.crc32(grown)
     finally:
         pool.shutdown()
+
+
+def test_segments_are_reused_grown_to_fit_and_unlinked_when_closed() -> None:
+    originals = SharedOriginals(2)
+    first = originals.lend(b"a" * 100)
+    second = originals.lend(b"b" * 100)
+    assert first is not None
+    assert second is not None
+    assert originals.lend(b"c") is None  # both lent: the pipe
+    assert bytes(first.buf[:100]) == b"a" * 100
+
+    originals.give_back(first)
+    reused = originals.lend(b"d" * 10)
+    assert reused is not None
+    assert reused.name == first.name
+    originals.give_back(reused)
+    grown = originals.lend(b"e" * (SEGMENT_BYTES + 1))  # too large for the free one
+    assert grown is not None
+    assert grown.name != first.name
+    assert grown.size == 2 * SEGMENT_BYTES
+    assert not Path("/dev/shm", first.name).exists()  # the small one was unlinked
+    assert originals.lend(b"f" * (MAX_SEGMENT_BYTES + 1)) is None
+
+    originals.give_back(grown)
+    originals.close()
+    assert not Path("/dev/shm", grown.name).exists()
+    assert Path("/dev/shm", second.name).exists()  # still lent: it goes when given back
+    originals.give_back(second)
+    assert not Path("/dev/shm", second.name).exists()

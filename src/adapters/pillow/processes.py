@@ -194,16 +194,28 @@ class SharedOriginals:
         try:
             segment = SharedMemory(create=True, size=capacity)
         except OSError as exc:
-            log.warning("no shared memory for originals (%r): using the pipe", exc)
-            self._release_reservation()
+            self._stop_growing(exc)
             return None
         try:
             os.posix_fallocate(segment._fd, 0, capacity)  # type: ignore[attr-defined]
         except OSError as exc:
-            log.warning("shared memory is full (%r): this original takes the pipe", exc)
-            self._discard(segment)
+            segment.close()
+            segment.unlink()
+            self._stop_growing(exc)
             return None
         return segment
+
+    def _stop_growing(self, error: OSError) -> None:
+        """No room for another segment: keep those there are, the rest take the pipe."""
+        with self._lock:
+            self._count -= 1  # the reservation that failed
+            self._max = self._count
+        log.warning(
+            "no room in shared memory for another original (%r): originals beyond %d at "
+            "once take the pipe",
+            error,
+            self._max,
+        )
 
     def _discard(self, segment: SharedMemory) -> None:
         with self._lock:
@@ -211,10 +223,6 @@ class SharedOriginals:
         segment.close()
         with contextlib.suppress(FileNotFoundError):
             segment.unlink()
-
-    def _release_reservation(self) -> None:
-        with self._lock:
-            self._count -= 1
 
 
 _attached: OrderedDict[str, SharedMemory] = OrderedDict()  # in a render process
