@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 
 from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, ReceiveMessage, Scope, Send
 
 from application.admit_request import AdmitRequest
 from application.correlation import correlation_scope
@@ -95,27 +95,16 @@ class HttpEdge:
             return
         started = time.perf_counter()
         raw = scope.get("raw_path") or scope["path"].encode()
+        head = _RequestHead.of(scope, raw)
         exchange = Exchange(
             method=scope["method"],
             path=scope["path"],
             raw_path=raw.decode("utf-8", "surrogateescape"),
-            request_bytes=len(scope["method"]) + len(raw) + len(scope["query_string"]) + 11,
+            request_bytes=head.size,
             started=started,
         )
-        offered: bytes | None = None
-        read: dict[bytes, bytes] = {}
-        forwarded: list[bytes] = []
-        for name, value in scope["headers"]:
-            exchange.request_bytes += len(name) + len(value) + 4
-            if name == CORRELATION_HEADER:
-                offered = value if offered is None else offered
-            elif name in _READ:
-                if name == _FORWARDED:
-                    forwarded.append(value)
-                else:
-                    read.setdefault(name, value)
-        correlation = correlation_id_of(scope, offered)
-        origin = read.get(b"origin")
+        correlation = correlation_id_of(scope, head.correlation)
+        origin = head.read.get(b"origin")
         answer = _Answer(
             send,
             exchange,
@@ -126,7 +115,7 @@ class HttpEdge:
         with correlation_scope(correlation), recording() as timings:
             answer.timings = timings
             try:
-                await self._serve(scope, receive, answer, read, forwarded)
+                await self._serve(scope, receive, answer, head)
             finally:
                 self._observer.report(scope, exchange, timings)
 
@@ -135,10 +124,9 @@ class HttpEdge:
         scope: Scope,
         receive: Receive,
         answer: _Answer,
-        read: dict[bytes, bytes],
-        forwarded: list[bytes],
+        head: _RequestHead,
     ) -> None:
-        exchange = answer.exchange
+        exchange, read = answer.exchange, head.read
         if self._lifecycle.draining and not exchange.path.startswith(OPERATIONAL_PREFIXES):
             await refuse_while_draining(scope, answer.send)
             return
@@ -149,7 +137,7 @@ class HttpEdge:
                 return
             if self._admit is not None:
                 kind, tenant = classify(exchange.path, exchange.method, exchange.raw_path)
-                decision = await self._admit(visit_of(scope, kind, tenant, read, forwarded))
+                decision = await self._admit(visit_of(scope, kind, tenant, read, head.forwarded))
                 if decision is not None:
                     answer.limits = rate_limit_headers(decision)
                     if not decision.allowed:
@@ -165,6 +153,34 @@ class HttpEdge:
             await self.app(scope, counting_receive, answer.send)
         finally:
             self._observer.finished()
+
+
+class _RequestHead:
+    """What the edge reads of a request's head, in one pass over its headers."""
+
+    __slots__ = ("correlation", "forwarded", "read", "size")
+
+    def __init__(self) -> None:
+        self.correlation: bytes | None = None  # the first X-Correlation-ID
+        self.read: dict[bytes, bytes] = {}  # the first of each header in _READ
+        self.forwarded: list[bytes] = []  # every X-Forwarded-For
+        self.size = 0  # bytes of the request line and headers, as near as the scope tells
+
+    @classmethod
+    def of(cls, scope: HTTPScope, raw_path: bytes) -> _RequestHead:
+        head = cls()
+        size = len(scope["method"]) + len(raw_path) + len(scope.get("query_string", b"")) + 11
+        for name, value in scope.get("headers", ()):
+            size += len(name) + len(value) + 4
+            if name == CORRELATION_HEADER:
+                if head.correlation is None:
+                    head.correlation = value
+            elif name == _FORWARDED:
+                head.forwarded.append(value)
+            elif name in _READ:
+                head.read.setdefault(name, value)
+        head.size = size
+        return head
 
 
 class _Answer:
