@@ -6,7 +6,9 @@
   fetching that JPEG from a loopback origin in this process, every request a new tenant so
   the cache never answers, `CONCURRENCY` requests in flight, for each case below (req/s).
 
-Prints each rate and its share of the floor. Run: `make bench` (or with BENCH_SECONDS=20).
+Prints each rate, its share of the floor, and the CPU time the server's HTTP process spent per
+miss (from /proc: the event loop's share of a miss, render processes not included).
+Run: `make bench` (or with BENCH_SECONDS=20).
 """
 
 from __future__ import annotations
@@ -81,7 +83,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def miss_rate(base_url: str, options: str) -> float:
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of process `pid` (Linux /proc), 0.0 where unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def miss_rate(base_url: str, options: str) -> tuple[float, int]:
+    """Misses per second over SECONDS, and how many were answered."""
     counter = 0
     salt = os.urandom(4).hex()
     deadline = time.perf_counter() + SECONDS
@@ -99,7 +111,7 @@ async def miss_rate(base_url: str, options: str) -> float:
 
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-        return counter / (time.perf_counter() - started)
+        return counter / (time.perf_counter() - started), counter
 
 
 def start_service(origin_url: str, cache: str, port: int) -> subprocess.Popen[bytes]:
@@ -138,8 +150,13 @@ def main() -> None:
         service = start_service(f"http://127.0.0.1:{origin.server_port}", cache, port)
         try:
             for name, options in CASES.items():
-                rate = asyncio.run(miss_rate(f"http://127.0.0.1:{port}", options))
-                print(f"{'miss: ' + name:<40} {rate:7.1f} req/s  {rate / floor:5.2f} of the floor")
+                before = cpu_seconds(service.pid)
+                rate, misses = asyncio.run(miss_rate(f"http://127.0.0.1:{port}", options))
+                http_ms = (cpu_seconds(service.pid) - before) / max(1, misses) * 1000
+                print(
+                    f"{'miss: ' + name:<40} {rate:7.1f} req/s  {rate / floor:5.2f} of the floor"
+                    f"  {http_ms:5.1f} ms CPU/miss in the HTTP process"
+                )
         finally:
             service.terminate()
             service.wait(20)

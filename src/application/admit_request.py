@@ -9,10 +9,19 @@ from application.ports.load_gauge import LoadGauge
 from application.ports.metrics import NO_METRICS, Metrics
 from application.ports.rate_limiter import RateLimiter
 from domain.clients import TrustedProxies, network_of
-from domain.load import AdaptiveLimits
+from domain.load import AdaptiveLimits, LoadReading
 from domain.network import is_internal_address
 from domain.policy import HostPolicy
-from domain.rate_limit import UNKNOWN_TENANT, RateDecision, RateLimitPolicy, RequestKind
+from domain.rate_limit import (
+    UNKNOWN_TENANT,
+    RateDecision,
+    RateLimitPolicy,
+    RateLimitRule,
+    RequestKind,
+)
+
+# rules remembered per kind and load factor (the factor is 1.0 unless the node is loaded)
+MAX_REMEMBERED_RULES = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +77,8 @@ class AdmitRequest:
         self._adaptive = adaptive or AdaptiveLimits()
         self._metrics = metrics
         self._tenant_hosts = tenant_hosts
+        self._rules: dict[tuple[RequestKind, float], RateLimitRule] = {}
+        self._load: tuple[LoadReading, float] | None = None  # the last reading and its factor
 
     async def __call__(self, visit: Visit) -> RateDecision | None:
         kind = visit.kind
@@ -75,11 +86,24 @@ class AdmitRequest:
         bucket = self._policy.bucket(kind, network_of(address), visit.tenant)
         if bucket is None or (is_internal_address(address) and self._trusted_caller(visit)):
             return None
-        factor = self._adaptive.factor(self._gauge.reading())
-        decision = await self._limiter.hit(bucket, self._policy.rule(kind, factor))
+        factor = self._factor(self._gauge.reading())
+        decision = await self._limiter.hit(bucket, self._rule(kind, factor))
         verdict = "allowed" if decision.allowed else "blocked"
         self._metrics.rate_limit(decision=verdict, limiter=kind.value)
         return decision
+
+    def _factor(self, reading: LoadReading) -> float:
+        if self._load is None or self._load[0] is not reading:  # gauges reuse a steady reading
+            self._load = (reading, self._adaptive.factor(reading))
+        return self._load[1]
+
+    def _rule(self, kind: RequestKind, factor: float) -> RateLimitRule:
+        rule = self._rules.get((kind, factor))
+        if rule is None:
+            if len(self._rules) >= MAX_REMEMBERED_RULES:
+                self._rules.clear()
+            rule = self._rules[(kind, factor)] = self._policy.rule(kind, factor)
+        return rule
 
     def _trusted_caller(self, visit: Visit) -> bool:
         hosts = visit.referring_hosts()
@@ -91,6 +115,7 @@ class AdmitRequest:
     def use_policy(self, policy: RateLimitPolicy) -> None:
         """Apply new limits from the next request on (settings reloaded while serving)."""
         self._policy = policy
+        self._rules = {}
 
     async def close(self) -> None:
         """Release the limiter's store and the gauge's probe."""

@@ -57,6 +57,8 @@ class RenderGate(ImageProcessor):
     @property
     def waiting(self) -> int:
         """Renders waiting for a worker slot."""
+        if not self._waiters:  # the usual case, asked by the rate limits on every request
+            return 0
         return sum(1 for waiter in self._waiters if not waiter.done())
 
     def queue_fill(self) -> float:

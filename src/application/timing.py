@@ -13,9 +13,20 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
+from types import TracebackType
 
 _PHASE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+_VALID: set[str] = set()  # phase names seen valid (a handful: cache, fetch, transform, ...)
+_MAX_VALID = 256
+
+
+def _valid(phase: str) -> bool:
+    if not _PHASE.fullmatch(phase):
+        return False
+    if len(_VALID) < _MAX_VALID:
+        _VALID.add(phase)
+    return True
 
 
 class PhaseTimings:
@@ -28,7 +39,7 @@ class PhaseTimings:
 
     def record(self, phase: str, seconds: float) -> None:
         """Add `seconds` to `phase` (a token of at most 32 `[A-Za-z0-9_-]`; others are dropped)."""
-        if not _PHASE.fullmatch(phase) or seconds < 0:
+        if seconds < 0 or (phase not in _VALID and not _valid(phase)):
             return
         self._seconds[phase] = self._seconds.get(phase, 0.0) + seconds
 
@@ -45,15 +56,29 @@ class PhaseTimings:
 _current: ContextVar[PhaseTimings | None] = ContextVar("media_stream_phase_timings", default=None)
 
 
-@contextmanager
-def recording() -> Iterator[PhaseTimings]:
-    """Collect the phases recorded in this block (one request) into a fresh `PhaseTimings`."""
-    timings = PhaseTimings()
-    token = _current.set(timings)
-    try:
-        yield timings
-    finally:
-        _current.reset(token)
+class recording:
+    """Collect the phases recorded in this block (one request) into a fresh `PhaseTimings`.
+
+    A class rather than a generator context manager: it is entered once per request."""
+
+    __slots__ = ("_timings", "_token")
+
+    def __init__(self) -> None:
+        self._timings = PhaseTimings()
+        self._token: Token[PhaseTimings | None] | None = None
+
+    def __enter__(self) -> PhaseTimings:
+        self._token = _current.set(self._timings)
+        return self._timings
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._token is not None:
+            _current.reset(self._token)
 
 
 def record(phase: str, seconds: float) -> None:

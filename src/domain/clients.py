@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from functools import lru_cache
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 # a longer chain is an attack on the parser, not a real route through proxies
 MAX_FORWARDED_HOPS = 32
+# parsed addresses remembered: a node sees the same peers (its proxies, its clients) again and
+# again, and parsing one costs more than the rest of a rate-limit decision
+ADDRESSES_REMEMBERED = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +57,7 @@ class TrustedProxies:
         return str(leftmost) if leftmost is not None else _canonical(peer)
 
 
+@lru_cache(maxsize=ADDRESSES_REMEMBERED)
 def network_of(client: str) -> str:
     """What one client controls: its IPv4 address, or the /64 of an IPv6 one (a single
     subscriber is routinely given a whole /64, so its addresses must share one bucket)."""
@@ -62,6 +67,7 @@ def network_of(client: str) -> str:
     return str(parsed) if parsed is not None else client
 
 
+@lru_cache(maxsize=ADDRESSES_REMEMBERED)
 def _address(text: str) -> IPAddress | None:
     candidate = text.strip()
     if candidate.startswith("[") and "]" in candidate:  # "[v6]:port" as some proxies write it
@@ -77,6 +83,7 @@ def _address(text: str) -> IPAddress | None:
     return parsed
 
 
+@lru_cache(maxsize=ADDRESSES_REMEMBERED)
 def _canonical(peer: str) -> str:
     parsed = _address(peer)
     return str(parsed) if parsed is not None else peer

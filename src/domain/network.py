@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 
 INTERNAL_NETWORKS = tuple(
     ipaddress.ip_network(network)
@@ -10,6 +11,7 @@ INTERNAL_NETWORKS = tuple(
 )
 
 
+@lru_cache(maxsize=4096)  # asked for every request, mostly of the same few peers
 def is_internal_address(address: str | None) -> bool:
     """True for loopback, 10/8, 172.16/12 and 192.168/16 (IPv4-mapped IPv6 too), else False.
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 UNKNOWN_TENANT = "-"  # an image path whose tenant cannot be read (it will be a 400 anyway)
 
@@ -50,6 +51,7 @@ _BOT_TOKENS = (
 )  # fmt: skip
 
 
+@lru_cache(maxsize=1024)  # a node sees few distinct user agents, each again and again
 def is_bot(user_agent: str) -> bool:
     """Whether `user_agent` names a known crawler, link unfurler or monitoring robot."""
     agent = user_agent.lower()

@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import signal
 import time
+import zlib
 from collections.abc import Iterator
+from concurrent.futures import wait
 from pathlib import Path
 
 import httpx
 import pytest
 from PIL import Image
 
+from adapters.pillow.guards import SourceLimits
+from adapters.pillow.processes import (
+    MAX_SEGMENT_BYTES,
+    SEGMENT_BYTES,
+    RenderProcesses,
+    SharedOriginals,
+)
 from tests.support import images
 from tests.support.origin_server import LoopbackOrigin, Reply
 from tests.support.server import RunningServer
@@ -115,3 +125,67 @@ def test_sighup_reload_still_answers_renders(server: RunningServer) -> None:
     assert answer.status_code == 200
     assert answer.content[:3] == b"\xff\xd8\xff"
     assert server.alive
+
+
+def shared_segments(pid: int) -> set[str]:
+    """The shared-memory segments process `pid` has mapped."""
+    maps = Path(f"/proc/{pid}/maps").read_text()
+    return set(re.findall(r"/dev/shm/(psm_\w+)", maps))
+
+
+def test_originals_travel_in_shared_memory_unlinked_at_stop(server: RunningServer) -> None:
+    answers = [render(server, width) for width in (300, 301, 302)]
+    segments = shared_segments(server.pid)
+
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    assert 1 <= len(segments) <= 3  # reused from render to render: at most workers + 1
+    assert all(Path("/dev/shm", name).exists() for name in segments)
+    server.send_signal(signal.SIGTERM)
+    assert server.wait(15) == 0
+    assert not any(Path("/dev/shm", name).exists() for name in segments)
+
+
+def test_every_original_arrives_whole_by_shared_memory_or_by_the_pipe() -> None:
+    pool = RenderProcesses(1, SourceLimits(50_000_000, 500, 100_000_000, 20.0))
+    try:
+        small, grown = os.urandom(1000), os.urandom(SEGMENT_BYTES + 5)
+        huge = os.urandom(MAX_SEGMENT_BYTES + 1)  # over the segment size: the pipe
+        originals = [small, grown, huge, small[::-1]] + [os.urandom(50_000) for _ in range(6)]
+        # ten at once: more than the two segments of one process, the rest take the pipe
+        futures = [pool.submit_with_original(zlib.crc32, data) for data in originals]
+        wait(futures, timeout=60)
+
+        assert [future.result() for future in futures] == [zlib.crc32(d) for d in originals]
+        again = pool.submit_with_original(zlib.crc32, grown).result(timeout=30)
+        assert again == zlib.crc32(grown)
+    finally:
+        pool.shutdown()
+
+
+def test_segments_are_reused_grown_to_fit_and_unlinked_when_closed() -> None:
+    originals = SharedOriginals(2)
+    first = originals.lend(b"a" * 100)
+    second = originals.lend(b"b" * 100)
+    assert first is not None
+    assert second is not None
+    assert originals.lend(b"c") is None  # both lent: the pipe
+    assert bytes(first.buf[:100]) == b"a" * 100
+
+    originals.give_back(first)
+    reused = originals.lend(b"d" * 10)
+    assert reused is not None
+    assert reused.name == first.name
+    originals.give_back(reused)
+    grown = originals.lend(b"e" * (SEGMENT_BYTES + 1))  # too large for the free one
+    assert grown is not None
+    assert grown.name != first.name
+    assert grown.size == 2 * SEGMENT_BYTES
+    assert not Path("/dev/shm", first.name).exists()  # the small one was unlinked
+    assert originals.lend(b"f" * (MAX_SEGMENT_BYTES + 1)) is None
+
+    originals.give_back(grown)
+    originals.close()
+    assert not Path("/dev/shm", grown.name).exists()
+    assert Path("/dev/shm", second.name).exists()  # still lent: it goes when given back
+    originals.give_back(second)
+    assert not Path("/dev/shm", second.name).exists()

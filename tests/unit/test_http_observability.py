@@ -19,13 +19,15 @@ from application.performance import PerformanceLimits, PerformanceWatch
 from application.timing import record
 from entrypoints.composition import Container
 from entrypoints.http.app import make_app
+from entrypoints.http.edge import HttpEdge
 from entrypoints.http.observability import (
     MEDIA_ROUTE,
     STATIC_ROUTE,
-    ObservedRequests,
+    RequestObserver,
     route_label,
     tenant_label,
 )
+from entrypoints.http.security import CorsPolicy
 from entrypoints.lifecycle import Lifecycle
 from entrypoints.settings import Settings, load_settings
 from tests.support import images
@@ -134,8 +136,16 @@ def test_slow_requests_are_warned_about_with_their_phase_timings(
 
     metrics = MemoryMetrics()
     watch = PerformanceWatch(limits=PerformanceLimits, clock=FixedClock(0), metrics=metrics)
-    wrapped = ObservedRequests(
-        slow_app, metrics=metrics, lifecycle=Lifecycle(), watch=watch, slow_threshold_ms=lambda: 10
+    lifecycle = Lifecycle()
+    observer = RequestObserver(
+        metrics=metrics, lifecycle=lifecycle, watch=watch, slow_threshold_ms=lambda: 10
+    )
+    wrapped = HttpEdge(
+        slow_app,
+        admission=None,
+        cors=CorsPolicy(frozenset({"*"})),
+        observer=observer,
+        lifecycle=lifecycle,
     )
     caplog.set_level(logging.INFO, logger="media_stream.access")
 
@@ -162,7 +172,7 @@ def test_slow_requests_are_warned_about_with_their_phase_timings(
     )
 
 
-async def _get(app: ObservedRequests, path: str) -> httpx.Response:
+async def _get(app: HttpEdge, path: str) -> httpx.Response:
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         return await client.get(path)

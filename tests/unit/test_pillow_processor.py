@@ -372,6 +372,18 @@ def test_each_output_format_has_its_magic_bytes(fmt: str, magic: bytes, offset: 
     assert open_image(rendition.data).size == (60, 40)
 
 
+def test_jpeg_thumbnails_are_sequential_and_large_results_progressive() -> None:
+    original = halves(1600, 1200)
+
+    small = open_image(render(original, spec(300, 200, fmt="jpeg", quality=80), LIMITS).data)
+    large = open_image(render(original, spec(800, 800, fmt="jpeg", quality=80), LIMITS).data)
+
+    assert small.size == (300, 200)
+    assert "progressive" not in small.info  # SOF0: sequential, optimised Huffman tables
+    assert large.size == (800, 800)
+    assert large.info.get("progressive") == 1
+
+
 def test_svg_asked_of_a_raster_is_answered_as_png() -> None:
     rendition = render(halves(120, 80), spec(60, 40, fmt="svg"), LIMITS)
     assert rendition.format is OutputFormat.PNG

@@ -3,7 +3,8 @@
 The format is the requested one, or `alpha_format` when the result really has transparency;
 a format without alpha (JPEG) gets the frames flattened onto the background (white when it is
 transparent); an SVG asked of a raster is answered as PNG. Encoder settings favour latency:
-AVIF at speed 8 and WebP at method 4 cost little over their slowest settings in size.
+AVIF at speed 8 and WebP at method 4 cost little over their slowest settings in size; JPEG
+is optimised always, and progressive only from `JPEG_PROGRESSIVE_FROM_PIXELS` up.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ from domain.transform import Background, TransformSpec
 AVIF_SPEED = 8
 WEBP_METHOD = 4
 PNG_PALETTE_BELOW_QUALITY = 95
+# JPEG results of at least this many pixels are progressive (they draw coarse-to-fine on a
+# slow link); smaller ones sequential, which encodes twice as fast with the same pixels and
+# is no larger at thumbnail sizes (docs/performance.md)
+JPEG_PROGRESSIVE_FROM_PIXELS = 640 * 640
 
 # the largest axis each encoder accepts
 _MAX_AXIS = {
@@ -106,9 +111,9 @@ def _check_axes(image: Image.Image, output: OutputFormat) -> None:
 
 
 def _save_jpeg(buffer: io.BytesIO, encoding: _Encoding) -> None:
-    encoding.images[0].save(
-        buffer, "JPEG", quality=encoding.quality, optimize=True, progressive=True
-    )
+    image = encoding.images[0]
+    progressive = image.width * image.height >= JPEG_PROGRESSIVE_FROM_PIXELS
+    image.save(buffer, "JPEG", quality=encoding.quality, optimize=True, progressive=progressive)
 
 
 def _save_png(buffer: io.BytesIO, encoding: _Encoding) -> None:

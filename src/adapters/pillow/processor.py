@@ -62,8 +62,9 @@ class PillowImageProcessor(ImageProcessor):
         processes = self._executor
         assert isinstance(processes, RenderProcesses)
         try:
-            return await loop.run_in_executor(
-                processes, render_safely, original, spec, self._limits
+            return await asyncio.wrap_future(
+                processes.submit_with_original(render_safely, original, spec, self._limits),
+                loop=loop,
             )
         except ProcessingError:
             raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Literal
 
 from prometheus_client import (
@@ -23,11 +24,23 @@ FAST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
 SIZE_BUCKETS = (256, 1024, 4096, 16_384, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216)
 BREAKER_STATES = {"closed": 0, "half-open": 1, "open": 2}
 STORAGE_LEVELS = {"ok": 0, "warning": 1, "critical": 2}
+# labelled children remembered per metric before the memory is dropped and rebuilt
+MAX_BOUND_CHILDREN = 4096
 # How a gauge's per-process values combine in multiprocess mode (dead processes left out).
 GaugeMode = Literal["livesum", "livemax", "liveall"]
 
 
 MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+
+
+@dataclass(frozen=True, slots=True)
+class _HttpChildren:
+    """The series one kind of HTTP answer updates (bound once, updated per request)."""
+
+    requests: Counter
+    seconds: Histogram
+    request_size: Histogram
+    response_size: Histogram
 
 
 class PrometheusMetrics(Metrics):
@@ -53,9 +66,18 @@ class PrometheusMetrics(Metrics):
         self._tenant = LabelBudget(tenant_limit)
         self._gets: dict[str, list[int]] = {}  # layer -> [hits, misses]
         self._cache_children: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
+        # labelled children bound once per label values: `labels()` costs more than the update
+        self._http_children: dict[tuple[str, str, int, str], _HttpChildren] = {}
+        self._rate_children: dict[tuple[str, str], Counter] = {}
+        self._ratio_children: dict[str, Gauge] = {}
+        self._in_flight_now = 0
         self._build_http()
         self._build_work()
         self._build_process()
+        if self._multiprocess_directory is None:
+            # Gauges that change on every request are read when scraped, not written per
+            # request; in multiprocess mode the scrape reads files, so they are written.
+            self._in_flight.set_function(lambda: self._in_flight_now)
 
     @classmethod
     def from_environment(cls) -> PrometheusMetrics:
@@ -76,14 +98,31 @@ class PrometheusMetrics(Metrics):
         response_bytes: int,
         tenant: str = "",
     ) -> None:
+        children = self._http_children.get((method, route, status, tenant))
+        if children is None:
+            children = self._bind_http(method, route, status, tenant)
+        children.requests.inc()
+        children.seconds.observe(seconds)
+        children.request_size.observe(request_bytes)
+        children.response_size.observe(response_bytes)
+
+    def _bind_http(self, method: str, route: str, status: int, tenant: str) -> _HttpChildren:
         code = str(status)
-        self._requests.labels(method, route, code, self._tenant(tenant)).inc()
-        self._request_seconds.labels(method, route, code).observe(seconds)
-        self._request_size.labels(method, route).observe(request_bytes)
-        self._response_size.labels(method, route).observe(response_bytes)
+        children = _HttpChildren(
+            self._requests.labels(method, route, code, self._tenant(tenant)),
+            self._request_seconds.labels(method, route, code),
+            self._request_size.labels(method, route),
+            self._response_size.labels(method, route),
+        )
+        if len(self._http_children) >= MAX_BOUND_CHILDREN:
+            self._http_children.clear()  # odd methods or tenants: forget, never grow
+        self._http_children[(method, route, status, tenant)] = children
+        return children
 
     def requests_in_flight(self, count: int) -> None:
-        self._in_flight.set(count)
+        self._in_flight_now = count
+        if self._multiprocess_directory is not None:
+            self._in_flight.set(count)
 
     def error(self, *, kind: str, code: str) -> None:
         self._errors.labels(kind, code).inc()
@@ -100,9 +139,18 @@ class PrometheusMetrics(Metrics):
         children[0].inc()
         children[1].observe(seconds)
         if operation == "get" and outcome in {"hit", "miss"}:
-            counts = self._gets.setdefault(layer, [0, 0])
+            counts = self._gets.get(layer)
+            if counts is None:
+                counts = self._gets[layer] = [0, 0]
+                self._bind_hit_ratio(layer, counts)
             counts[0 if outcome == "hit" else 1] += 1
-            self._hit_ratio.labels(layer).set(counts[0] / (counts[0] + counts[1]))
+            if self._multiprocess_directory is not None:
+                self._ratio_children[layer].set(counts[0] / (counts[0] + counts[1]))
+
+    def _bind_hit_ratio(self, layer: str, counts: list[int]) -> None:
+        ratio = self._ratio_children[layer] = self._hit_ratio.labels(layer)
+        if self._multiprocess_directory is None:
+            ratio.set_function(lambda: counts[0] / max(1, counts[0] + counts[1]))
 
     def image_processed(self, *, format: str, outcome: str, seconds: float, tenant: str) -> None:
         tenant = self._tenant(tenant)
@@ -133,7 +181,12 @@ class PrometheusMetrics(Metrics):
         self._queue_rejected.labels(queue).inc()
 
     def rate_limit(self, *, decision: str, limiter: str = "requests") -> None:
-        self._rate_attempts.labels(limiter, decision).inc()
+        attempts = self._rate_children.get((limiter, decision))
+        if attempts is None:
+            attempts = self._rate_children[(limiter, decision)] = self._rate_attempts.labels(
+                limiter, decision
+            )
+        attempts.inc()
         if decision == "blocked":
             self._rate_blocked.labels(limiter).inc()
 

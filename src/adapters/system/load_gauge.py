@@ -42,11 +42,17 @@ class SystemLoadGauge(LoadGauge):
         self._last_wall = 0.0
         self._last_cpu = 0.0
         self._due = 0.0
+        self._reading = LoadReading()
 
     def reading(self) -> LoadReading:
         if self._timer is None:
             self._start()
-        return LoadReading(cpu=self._cpu, loop_lag_ms=self._lag_ms, queue_fill=self._queue_fill())
+        fill = self._queue_fill()
+        last = self._reading
+        if last.queue_fill != fill or last.cpu != self._cpu or last.loop_lag_ms != self._lag_ms:
+            # a new reading only when something moved: the limits ask on every request
+            self._reading = LoadReading(cpu=self._cpu, loop_lag_ms=self._lag_ms, queue_fill=fill)
+        return self._reading
 
     async def close(self) -> None:
         if self._timer is not None:

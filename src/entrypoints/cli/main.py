@@ -90,7 +90,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         log_level=settings.LOG_LEVEL,
         lifespan="on",
         server_header=False,
-        access_log=False,  # ObservedRequests writes the access log
+        access_log=False,  # the HTTP edge writes the access log
         log_config=None,  # configure_logging did it, JSON or console
         # X-Forwarded-For is read by the rate limits, from TRUSTED_PROXIES only
         proxy_headers=False,

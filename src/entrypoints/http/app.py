@@ -17,16 +17,14 @@ from litestar.types import ASGIApp
 
 from entrypoints.composition import Container, close_container, open_container
 from entrypoints.http.admin import flush_tenant
-from entrypoints.http.correlation import CorrelationIds
+from entrypoints.http.edge import http_edge
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.images import image
 from entrypoints.http.meta import image_info
-from entrypoints.http.observability import ObservedRequests
 from entrypoints.http.operations import OPERATIONS_ROUTES, OperationsState
 from entrypoints.http.origin_guards import ORIGIN_GUARD_ROUTES, install_origin_guards
 from entrypoints.http.pages import default_image, live, ready, robots
 from entrypoints.http.playground import PLAYGROUND_ROUTES, Playground, sample_paths
-from entrypoints.http.protection import protected
 from entrypoints.storage_upkeep import install_storage_upkeep
 from entrypoints.upkeep import CacheUpkeep
 
@@ -90,17 +88,9 @@ def dependencies(container: Container) -> dict[str, Provide]:
 
 
 def make_app(container: Container) -> ASGIApp:
-    """The ASGI application the server runs: Litestar behind the protection, observation and
-    correlation-id wrappers."""
-    live_settings = container.core.live_settings()
-    observed = ObservedRequests(
-        protected(make_litestar(container), container),
-        metrics=container.core.metrics(),
-        lifecycle=container.core.lifecycle(),
-        watch=container.operations.performance_watch(),
-        slow_threshold_ms=lambda: live_settings.current.SLOW_REQUEST_THRESHOLD_MS,
-    )
-    return CorrelationIds(observed)
+    """The ASGI application the server runs: Litestar behind the HTTP edge (correlation IDs,
+    rate limits, security headers, metrics and logs; `edge.py`)."""
+    return http_edge(make_litestar(container), container)
 
 
 def operations_state(container: Container) -> OperationsState:

@@ -1,7 +1,8 @@
-"""The ASGI wrapper that watches every request: metrics, logs, timings, and refusal while draining.
+"""What the HTTP edge records about every request: metrics, logs, timings; and the refusal
+while draining.
 
-For each HTTP request it binds the correlation ID and a phase recorder (application layers add
-to both), counts the request in flight, and when the answer is sent it
+For each HTTP request the edge (`edge.py`) binds the correlation ID and a phase recorder
+(application layers add to both), counts the request in flight, and when it is answered
 
 - adds `Server-Timing` (every recorded phase, then `total`, in ms) to the response head;
 - records `Metrics.http_request` under the route template (never the raw path);
@@ -16,30 +17,16 @@ While the node drains, requests other than probes, metrics and monitoring are an
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from litestar.enums import ScopeType
-from litestar.types import (
-    ASGIApp,
-    HTTPResponseBodyEvent,
-    HTTPResponseStartEvent,
-    HTTPScope,
-    Message,
-    Receive,
-    ReceiveMessage,
-    Scope,
-    Send,
-)
+from litestar.types import HTTPResponseBodyEvent, HTTPResponseStartEvent, Scope, Send
 
-from application.correlation import correlation_scope
 from application.performance import PerformanceWatch
 from application.ports.metrics import Metrics
-from application.timing import PhaseTimings, recording
-from domain.route import PREFIX
-from entrypoints.http.correlation import correlation_id_of
+from application.timing import PhaseTimings
+from domain.route import PREFIX, tenant_in
 from entrypoints.http.errors import json_error_body
 from entrypoints.lifecycle import Lifecycle
 
@@ -52,7 +39,6 @@ UNMATCHED = "unmatched"
 OPERATIONAL_PREFIXES = ("/health", "/metrics", "/monitoring")
 QUIET_ROUTES = frozenset({"/health/live", "/health/ready", "/metrics"})
 RETRY_AFTER_SECONDS = 5
-_TENANT = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 def route_label(scope: Scope, path: str) -> str:
@@ -67,125 +53,56 @@ def route_label(scope: Scope, path: str) -> str:
     return UNMATCHED
 
 
-def tenant_label(route: str, path: str) -> str:
-    """The tenant an image request is for (`public` for static images), else ''."""
-    if route == STATIC_ROUTE:
-        return "public"
-    if route != MEDIA_ROUTE:
+def tenant_label(route: str, raw_path: str) -> str:
+    """The tenant an image request is for (`public` for static images), else '': read from
+    the raw path as the image route reads it (remembered per path, see `tenant_in`)."""
+    if route not in IMAGE_ROUTES:
         return ""
-    segment = path[len(PREFIX + "media/") :].split("/", 1)[0]
-    return segment if _TENANT.fullmatch(segment) else ""
+    return tenant_in(raw_path) or ""
 
 
 @dataclass(slots=True)
-class _Exchange:
-    """What the wrapper learns about one request while it is answered."""
+class Exchange:
+    """What the edge learns about one request while it is answered."""
 
     method: str
+    path: str  # as asked: routing may rewrite scope["path"]
+    raw_path: str
+    request_bytes: int
     started: float = field(default_factory=time.perf_counter)
     status: int = 500
-    request_bytes: int = 0
     response_bytes: int = 0
     fallback: str | None = None
 
 
-class ObservedRequests:
-    """ASGI wrapper: correlation and timing context, metrics, access log, drain refusal."""
+class RequestObserver:
+    """Reports each answered request: metrics, access log, slow-request log, performance watch."""
 
     def __init__(
         self,
-        app: ASGIApp,
         *,
         metrics: Metrics,
         lifecycle: Lifecycle,
         watch: PerformanceWatch,
         slow_threshold_ms: Callable[[], int],
     ) -> None:
-        self.app = app
         self._metrics = metrics
         self._lifecycle = lifecycle
         self._watch = watch
         self._slow_threshold_ms = slow_threshold_ms
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await self.app(scope, receive, send)
-            return
-        exchange = _Exchange(method=scope["method"], request_bytes=_head_size(scope))
-        path = scope["path"]  # routing may rewrite scope["path"]; keep what was asked
-        with correlation_scope(correlation_id_of(scope)), recording() as timings:
-            try:
-                if self._lifecycle.draining and not path.startswith(OPERATIONAL_PREFIXES):
-                    await self._refuse(scope, self._sender(send, exchange, timings))
-                else:
-                    await self._answer(scope, receive, send, exchange, timings)
-            finally:
-                self._report(scope, path, exchange, timings)
-
-    async def _answer(
-        self,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-        exchange: _Exchange,
-        timings: PhaseTimings,
-    ) -> None:
-        async def counting_receive() -> ReceiveMessage:
-            message = await receive()
-            if message["type"] == "http.request":
-                exchange.request_bytes += len(message.get("body", b""))
-            return message
-
+    def started(self) -> None:
+        """One more request in flight."""
         self._metrics.requests_in_flight(self._lifecycle.request_started())
-        try:
-            await self.app(scope, counting_receive, self._sender(send, exchange, timings))
-        finally:
-            self._metrics.requests_in_flight(self._lifecycle.request_finished())
 
-    @staticmethod
-    def _sender(send: Send, exchange: _Exchange, timings: PhaseTimings) -> Send:
-        async def observing_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                exchange.status = message["status"]
-                headers = list(message.get("headers", ()))
-                exchange.fallback = next(
-                    (value.decode("latin-1") for name, value in headers if name == b"x-fallback"),
-                    None,
-                )
-                total = time.perf_counter() - exchange.started
-                headers.append((b"server-timing", timings.server_timing(total).encode()))
-                message = {**message, "headers": headers}
-            elif message["type"] == "http.response.body":
-                exchange.response_bytes += len(message.get("body", b""))
-            await send(message)
+    def finished(self) -> None:
+        """One request less in flight."""
+        self._metrics.requests_in_flight(self._lifecycle.request_finished())
 
-        return observing_send
-
-    @staticmethod
-    async def _refuse(scope: Scope, send: Send) -> None:
-        body = json_error_body(scope, 503, "the server is shutting down, retry elsewhere")
-        start: HTTPResponseStartEvent = {
-            "type": "http.response.start",
-            "status": 503,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"retry-after", str(RETRY_AFTER_SECONDS).encode()),
-                (b"cache-control", b"no-store"),
-                (b"connection", b"close"),
-            ],
-        }
-        end: HTTPResponseBodyEvent = {
-            "type": "http.response.body",
-            "body": body,
-            "more_body": False,
-        }
-        await send(start)
-        await send(end)
-
-    def _report(self, scope: Scope, path: str, exchange: _Exchange, timings: PhaseTimings) -> None:
+    def report(self, scope: Scope, exchange: Exchange, timings: PhaseTimings) -> None:
+        """Record the answered `exchange` in the metrics, the logs and the watch."""
         seconds = time.perf_counter() - exchange.started
-        route = route_label(scope, path)
+        route = route_label(scope, exchange.path)
         accepted = exchange.status in {200, 304} and exchange.fallback is None
         self._metrics.http_request(
             route=route,
@@ -194,7 +111,7 @@ class ObservedRequests:
             seconds=seconds,
             request_bytes=exchange.request_bytes,
             response_bytes=exchange.response_bytes,
-            tenant=tenant_label(route, path) if accepted else "",
+            tenant=tenant_label(route, exchange.raw_path) if accepted else "",
         )
         if exchange.status >= 400:
             self._metrics.error(kind="http", code=str(exchange.status))
@@ -204,21 +121,19 @@ class ObservedRequests:
             for phase, spent in timings.phases().items():
                 self._watch.observe(phase, spent)
             self._watch.observe("total", seconds)
-        self._log(scope, path, route, exchange, seconds, timings)
+        self._log(route, exchange, seconds, timings)
 
-    def _log(
-        self,
-        scope: Scope,
-        path: str,
-        route: str,
-        exchange: _Exchange,
-        seconds: float,
-        timings: PhaseTimings,
-    ) -> None:
+    def _log(self, route: str, exchange: Exchange, seconds: float, timings: PhaseTimings) -> None:
         milliseconds = round(seconds * 1000, 1)
+        level = logging.DEBUG if route in QUIET_ROUTES else logging.INFO
+        threshold = self._slow_threshold_ms()
+        slow = threshold > 0 and milliseconds > threshold
+        if not slow and not access_log.isEnabledFor(level):
+            return  # the usual hit at LOG_LEVEL=warning: no line, so no fields either
+        path = exchange.path[:512]
         fields: dict[str, object] = {
             "method": exchange.method,
-            "path": path[:512],
+            "path": path,
             "route": route,
             "status": exchange.status,
             "durationMs": milliseconds,
@@ -226,11 +141,9 @@ class ObservedRequests:
         }
         if exchange.fallback is not None:
             fields["fallback"] = exchange.fallback
-        level = logging.DEBUG if route in QUIET_ROUTES else logging.INFO
-        line = f"{exchange.method} {path[:512]} {exchange.status} {milliseconds}ms"
+        line = f"{exchange.method} {path} {exchange.status} {milliseconds}ms"
         access_log.log(level, line, extra=fields)
-        threshold = self._slow_threshold_ms()
-        if threshold > 0 and milliseconds > threshold:
+        if slow:
             phases = {phase: round(spent * 1000, 1) for phase, spent in timings.phases().items()}
             access_log.warning(
                 "slow request: %s (threshold %d ms)",
@@ -240,9 +153,20 @@ class ObservedRequests:
             )
 
 
-def _head_size(scope: HTTPScope) -> int:
-    """Bytes of the request line and headers, as near as the ASGI scope tells."""
-    headers = sum(len(name) + len(value) + 4 for name, value in scope.get("headers", ()))
-    target = len(scope.get("raw_path") or scope["path"].encode())
-    query = len(scope.get("query_string", b""))
-    return len(scope["method"]) + target + query + 11 + headers
+async def refuse_while_draining(scope: Scope, send: Send) -> None:
+    """Answer 503 JSON with Retry-After: the node is shutting down."""
+    body = json_error_body(scope, 503, "the server is shutting down, retry elsewhere")
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start",
+        "status": 503,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"retry-after", str(RETRY_AFTER_SECONDS).encode()),
+            (b"cache-control", b"no-store"),
+            (b"connection", b"close"),
+        ],
+    }
+    end: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
+    await send(start)
+    await send(end)

@@ -7,17 +7,17 @@
   sets its own policy keeps it: an SVG its sandboxing one, the playground page at `/` one that
   allows its own script, style sheet, previews and JSON (ADR 29);
 - CORS: `Access-Control-Allow-Origin` only for an allowed origin (`*` when so configured, and
-  then without `Vary: Origin`), and a preflight answered here, before routing and rate limits.
+  then without `Vary: Origin`), and a preflight answered at the HTTP edge, before routing and
+  rate limits.
+
+The HTTP edge (`edge.py`) applies these to each answer's headers in one pass.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from litestar.enums import ScopeType
-from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
-
-PAGE_CSP = b"default-src 'none'; frame-ancestors 'none'"
+PAGE_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
 NOSNIFF = (b"x-content-type-options", b"nosniff")
 CORP = (b"cross-origin-resource-policy", b"cross-origin")
 EXPOSED_HEADERS = (
@@ -34,10 +34,10 @@ class CorsPolicy:
     origins: frozenset[str]
     methods: tuple[str, ...] = ("GET", "HEAD", "OPTIONS")
     max_age: int = 86_400
+    any_origin: bool = field(init=False)
 
-    @property
-    def any_origin(self) -> bool:
-        return "*" in self.origins
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "any_origin", "*" in self.origins)
 
     def allowed_origin(self, origin: str | None) -> str | None:
         """The `Access-Control-Allow-Origin` value for a request from `origin`, if any."""
@@ -47,89 +47,54 @@ class CorsPolicy:
             return "*"
         return origin if origin in self.origins else None
 
-
-class SecurityHeaders:
-    """ASGI wrapper adding the security and CORS headers; answers CORS preflights itself."""
-
-    def __init__(self, app: ASGIApp, cors: CorsPolicy) -> None:
-        self.app = app
-        self.cors = cors
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await self.app(scope, receive, send)
-            return
-        origin = _header(scope, b"origin")
-        if scope["method"] == "OPTIONS" and _header(scope, b"access-control-request-method"):
-            await self._preflight(scope, send, origin)
-            return
-        allowed = self.cors.allowed_origin(origin)
-
-        async def send_secured(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = _secured(list(message.get("headers", ())))
-                message = {**message, "headers": self._with_cors(headers, allowed)}
-            await send(message)
-
-        await self.app(scope, receive, send_secured)
-
-    async def _preflight(self, scope: Scope, send: Send, origin: str | None) -> None:
+    def preflight_headers(self, allowed: str | None, asked_headers: bytes | None) -> Headers:
+        """The head of the 204 answering a preflight (before `secure` adds the rest)."""
         headers: Headers = [(b"content-length", b"0"), (b"cache-control", b"no-store")]
-        allowed = self.cors.allowed_origin(origin)
         if allowed is not None:
             headers += [
-                (b"access-control-allow-methods", ", ".join(self.cors.methods).encode()),
-                (b"access-control-max-age", str(self.cors.max_age).encode()),
+                (b"access-control-allow-methods", ", ".join(self.methods).encode()),
+                (b"access-control-max-age", str(self.max_age).encode()),
             ]
-            asked = _header(scope, b"access-control-request-headers")
-            if asked:
-                headers.append((b"access-control-allow-headers", asked.encode("latin-1")))
-        start: HTTPResponseStartEvent = {
-            "type": "http.response.start",
-            "status": 204,
-            "headers": self._with_cors(_secured(headers), allowed),
-        }
-        await send(start)
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+            if asked_headers:
+                headers.append((b"access-control-allow-headers", asked_headers))
+        return headers
 
-    def _with_cors(self, headers: Headers, allowed: str | None) -> Headers:
-        if not self.cors.any_origin:
-            headers = _vary_on_origin(headers)
-        if allowed is None:
-            return headers
-        return [
-            *headers,
-            (b"access-control-allow-origin", allowed.encode("latin-1")),
-            (b"access-control-expose-headers", EXPOSED_HEADERS),
-        ]
-
-
-def _secured(headers: Headers) -> Headers:
-    names = {name.lower() for name, _ in headers}
-    content_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
-    added: Headers = []
-    if b"x-content-type-options" not in names:
-        added.append(NOSNIFF)
-    if content_type.lower().startswith(b"image/"):
-        if b"cross-origin-resource-policy" not in names:
-            added.append(CORP)
-    elif b"content-security-policy" not in names:
-        added.append((b"content-security-policy", PAGE_CSP))
-    return [*headers, *added]
+    def secure(self, headers: Headers, allowed: str | None) -> None:
+        """Add the security and CORS headers an answer with `headers` lacks (in place)."""
+        content_type = b""
+        sniff = corp = csp = False
+        vary = -1
+        for index, (name, value) in enumerate(headers):
+            lowered = name.lower()
+            if lowered == b"content-type":
+                content_type = value
+            elif lowered == b"x-content-type-options":
+                sniff = True
+            elif lowered == b"cross-origin-resource-policy":
+                corp = True
+            elif lowered == b"content-security-policy":
+                csp = True
+            elif lowered == b"vary":
+                vary = index
+        if not sniff:
+            headers.append(NOSNIFF)
+        if content_type[:6].lower() == b"image/":
+            if not corp:
+                headers.append(CORP)
+        elif not csp:
+            headers.append(PAGE_CSP)
+        if not self.any_origin:
+            _vary_on_origin(headers, vary)
+        if allowed is not None:
+            headers.append((b"access-control-allow-origin", allowed.encode("latin-1")))
+            headers.append((b"access-control-expose-headers", EXPOSED_HEADERS))
 
 
-def _vary_on_origin(headers: Headers) -> Headers:
+def _vary_on_origin(headers: Headers, vary: int) -> None:
     """The answer depends on the Origin header whenever the origins are a list (caches)."""
-    for index, (name, value) in enumerate(headers):
-        if name.lower() == b"vary":
-            if b"origin" in value.lower():
-                return headers
-            return [*headers[:index], (name, value + b", Origin"), *headers[index + 1 :]]
-    return [*headers, (b"vary", b"Origin")]
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key.lower() == name:
-            return str(value.decode("latin-1"))
-    return None
+    if vary < 0:
+        headers.append((b"vary", b"Origin"))
+        return
+    name, value = headers[vary]
+    if b"origin" not in value.lower():
+        headers[vary] = (name, value + b", Origin")

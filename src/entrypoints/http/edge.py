@@ -1,0 +1,235 @@
+"""The one ASGI wrapper in front of Litestar: what every request gets before and after the app.
+
+Per HTTP request, with one pass over the request's headers and one over the answer's:
+
+1. the correlation ID (`correlation.py`): the caller's sane `X-Correlation-ID`, else a new
+   UUID4, kept in the scope and bound for the logs; sent back on every answer;
+2. refusal while the node drains (`observability.py`), probes, metrics and monitoring aside;
+3. CORS preflights, answered here before rate limits and routing (`security.py`);
+4. the rate limits (`rate_limit.py`): `AdmitRequest` decides; `X-RateLimit-*` on the
+   answer, or a JSON 429;
+5. the app; its answer gets the security and CORS headers, `Server-Timing` and the
+   correlation ID;
+6. the report (`observability.py`): metrics, the access log, the performance watch.
+
+These were four nested wrappers, each with its own pass over the headers and its own copy of
+every response start; docs/performance.md says what each part costs a memory hit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, ReceiveMessage, Scope, Send
+
+from application.admit_request import AdmitRequest
+from application.correlation import correlation_scope
+from application.timing import PhaseTimings, recording
+from entrypoints.composition import Container
+from entrypoints.http.correlation import HEADER as CORRELATION_HEADER
+from entrypoints.http.correlation import correlation_id_of
+from entrypoints.http.observability import (
+    OPERATIONAL_PREFIXES,
+    Exchange,
+    RequestObserver,
+    refuse_while_draining,
+)
+from entrypoints.http.rate_limit import rate_limit_headers, refuse, visit_of
+from entrypoints.http.request_kinds import classify
+from entrypoints.http.security import CorsPolicy, Headers
+from entrypoints.lifecycle import Lifecycle
+
+# request headers the edge reads (names are lower-case in ASGI)
+_CALLER = frozenset({b"user-agent", b"referer", b"origin"})
+_FORWARDED = b"x-forwarded-for"
+_PREFLIGHT_METHOD = b"access-control-request-method"
+_PREFLIGHT_HEADERS = b"access-control-request-headers"
+_READ = frozenset({*_CALLER, _FORWARDED, _PREFLIGHT_METHOD, _PREFLIGHT_HEADERS})
+
+
+def http_edge(app: ASGIApp, container: Container) -> HttpEdge:
+    """`app` behind the edge, with the container's limits (unless `RATE_LIMIT_ENABLED=false`),
+    CORS policy, metrics, performance watch and lifecycle."""
+    settings = container.settings()
+    live = container.core.live_settings()
+    lifecycle = container.core.lifecycle()
+    return HttpEdge(
+        app,
+        admission=container.http.admit_request if settings.RATE_LIMIT_ENABLED else None,
+        cors=CorsPolicy(
+            frozenset(settings.CORS_ORIGIN), settings.CORS_METHODS, settings.CORS_MAX_AGE
+        ),
+        observer=RequestObserver(
+            metrics=container.core.metrics(),
+            lifecycle=lifecycle,
+            watch=container.operations.performance_watch(),
+            slow_threshold_ms=lambda: live.current.SLOW_REQUEST_THRESHOLD_MS,
+        ),
+        lifecycle=lifecycle,
+    )
+
+
+class HttpEdge:
+    """ASGI wrapper: correlation ID, drain refusal, CORS, rate limits, security headers and
+    the request's report, around `app`. `admission` None: no rate limits; else it gives the
+    rate-limit use case, taken at the first request (once the container is open)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        admission: Callable[[], AdmitRequest] | None,
+        cors: CorsPolicy,
+        observer: RequestObserver,
+        lifecycle: Lifecycle,
+    ) -> None:
+        self.app = app
+        self._admission = admission
+        self._admit: AdmitRequest | None = None
+        self._cors = cors
+        self._observer = observer
+        self._lifecycle = lifecycle
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        raw = scope.get("raw_path") or scope["path"].encode()
+        head = _RequestHead.of(scope, raw)
+        exchange = Exchange(
+            method=scope["method"],
+            path=scope["path"],
+            raw_path=raw.decode("utf-8", "surrogateescape"),
+            request_bytes=head.size,
+            started=started,
+        )
+        correlation = correlation_id_of(scope, head.correlation)
+        origin = head.read.get(b"origin")
+        answer = _Answer(
+            send,
+            exchange,
+            self._cors,
+            self._cors.allowed_origin(origin.decode("latin-1") if origin is not None else None),
+            correlation.encode("latin-1"),
+        )
+        with correlation_scope(correlation), recording() as timings:
+            answer.timings = timings
+            try:
+                await self._serve(scope, receive, answer, head)
+            finally:
+                self._observer.report(scope, exchange, timings)
+
+    async def _serve(
+        self,
+        scope: Scope,
+        receive: Receive,
+        answer: _Answer,
+        head: _RequestHead,
+    ) -> None:
+        exchange, read = answer.exchange, head.read
+        if self._lifecycle.draining and not exchange.path.startswith(OPERATIONAL_PREFIXES):
+            await refuse_while_draining(scope, answer.send)
+            return
+        self._observer.started()
+        try:
+            if exchange.method == "OPTIONS" and read.get(_PREFLIGHT_METHOD):
+                await answer.preflight(read.get(_PREFLIGHT_HEADERS))
+                return
+            if self._admission is not None:
+                admit = self._admit
+                if admit is None:
+                    admit = self._admit = self._admission()
+                kind, tenant = classify(exchange.path, exchange.method, exchange.raw_path)
+                decision = await admit(visit_of(scope, kind, tenant, read, head.forwarded))
+                if decision is not None:
+                    answer.limits = rate_limit_headers(decision)
+                    if not decision.allowed:
+                        await refuse(scope, receive, answer.send, decision)
+                        return
+
+            async def counting_receive() -> ReceiveMessage:
+                message = await receive()
+                if message["type"] == "http.request":
+                    exchange.request_bytes += len(message.get("body", b""))
+                return message
+
+            await self.app(scope, counting_receive, answer.send)
+        finally:
+            self._observer.finished()
+
+
+class _RequestHead:
+    """What the edge reads of a request's head, in one pass over its headers."""
+
+    __slots__ = ("correlation", "forwarded", "read", "size")
+
+    def __init__(self) -> None:
+        self.correlation: bytes | None = None  # the first X-Correlation-ID
+        self.read: dict[bytes, bytes] = {}  # the first of each header in _READ
+        self.forwarded: list[bytes] = []  # every X-Forwarded-For
+        self.size = 0  # bytes of the request line and headers, as near as the scope tells
+
+    @classmethod
+    def of(cls, scope: HTTPScope, raw_path: bytes) -> _RequestHead:
+        head = cls()
+        size = len(scope["method"]) + len(raw_path) + len(scope.get("query_string", b"")) + 11
+        for name, value in scope.get("headers", ()):
+            size += len(name) + len(value) + 4
+            if name == CORRELATION_HEADER:
+                if head.correlation is None:
+                    head.correlation = value
+            elif name == _FORWARDED:
+                head.forwarded.append(value)
+            elif name in _READ:
+                head.read.setdefault(name, value)
+        head.size = size
+        return head
+
+
+class _Answer:
+    """The `send` of one request: completes the answer's head, counts what is sent."""
+
+    __slots__ = ("_allowed", "_correlation", "_cors", "_send", "exchange", "limits", "timings")
+
+    def __init__(
+        self,
+        send: Send,
+        exchange: Exchange,
+        cors: CorsPolicy,
+        allowed: str | None,
+        correlation: bytes,
+    ) -> None:
+        self._send = send
+        self.exchange = exchange
+        self._cors = cors
+        self._allowed = allowed
+        self._correlation = correlation
+        self.limits: Headers = []
+        self.timings = PhaseTimings()
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", ()))
+            self.exchange.status = message["status"]
+            self.exchange.fallback = next(
+                (value.decode("latin-1") for name, value in headers if name == b"x-fallback"),
+                None,
+            )
+            self._cors.secure(headers, self._allowed)
+            total = time.perf_counter() - self.exchange.started
+            headers += self.limits
+            headers.append((b"server-timing", self.timings.server_timing(total).encode()))
+            headers.append((CORRELATION_HEADER, self._correlation))
+            message = {**message, "headers": headers}
+        elif message["type"] == "http.response.body":
+            self.exchange.response_bytes += len(message.get("body", b""))
+        await self._send(message)
+
+    async def preflight(self, asked_headers: bytes | None) -> None:
+        """Answer a CORS preflight: 204 with what the policy allows."""
+        headers = self._cors.preflight_headers(self._allowed, asked_headers)
+        await self.send({"type": "http.response.start", "status": 204, "headers": headers})
+        await self.send({"type": "http.response.body", "body": b"", "more_body": False})
