@@ -12,6 +12,7 @@ passes the URL's host as `server_hostname` to `start_tls`, whatever address the 
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Iterable
 from typing import Any
 
@@ -62,13 +63,14 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
         failure: httpcore.ConnectError | None = None
         for address in addresses:
             try:
-                return await self._inner.connect_tcp(
+                stream = await self._inner.connect_tcp(
                     str(address),
                     port,
                     timeout=timeout,
                     local_address=local_address,
                     socket_options=socket_options,
                 )
+                return WideReads(stream)
             except httpcore.ConnectError as exc:  # try the next address of the name
                 failure = exc
         assert failure is not None  # checked_addresses never answers an empty tuple
@@ -113,6 +115,39 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
             raise httpcore.ConnectTimeout(f"resolving {host} took too long") from exc
         except OriginUnresolvable as exc:
             raise httpcore.ConnectError(str(exc)) from exc
+
+
+# httpcore asks its stream for 64 KiB at a time; originals are megabytes, and each read is a
+# trip through h11, httpcore and httpx (docs/performance.md: the reads were about half of the
+# HTTP process's busy time on a miss). The socket answers what it has, up to this much.
+READ_BYTES = 1024 * 1024
+
+
+class WideReads(httpcore.AsyncNetworkStream):
+    """A connection whose reads take up to `READ_BYTES` at once, whatever httpcore asks."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+        self._inner = inner
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
+        return await self._inner.read(max(max_bytes, READ_BYTES), timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's signature)
+    ) -> httpcore.AsyncNetworkStream:
+        return WideReads(await self._inner.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
 
 
 class GuardedTransport(httpx.AsyncHTTPTransport):
