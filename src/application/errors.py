@@ -173,3 +173,7 @@ class Overloaded(Unavailable):
 
 class RateLimitStoreDown(Unavailable):
     """The rate-limit store did not answer (in time)."""
+
+
+class JobRefused(Exception):
+    """A job that cannot run as written (an unknown kind, a bad argument): never retried."""

@@ -100,6 +100,7 @@ class ServeImage:
         self._fallback = FallbackRenderer(fallback_original, processor, clock)
         self._flights: SingleFlight[Outcome]
         self._flights = SingleFlight()
+        self._generations: SingleFlight[ImageResult] = SingleFlight()
         self._shared = shared
         # shared with the info route when given, so both ask the origin once (ADR 24)
         self._originals = originals if originals is not None else SingleFlight[Original]()
@@ -170,24 +171,49 @@ class ServeImage:
             return await self._fallback.render(spec), CacheStatus.MISS, missing[1]
         return None
 
+    async def produce(self, request: ImageRequest, accept: str | None = None) -> bool:
+        """Make and store the result of `request` ahead of its asking (a worker's job),
+        unless it is stored already; answers whether it made it.
+
+        Bypasses the request path's coalescing: the node that asked a worker for it holds
+        that. Raises the `ApplicationError` a request would have answered with a fallback
+        (a lasting one is remembered first, as on the request path).
+        """
+        spec, key = self._spec_and_key(request, accept)
+        if await self._cache.get(key, counted=False) is not None:
+            return False
+        epoch = self._cache.epoch(key.tenant)
+        await self._generations.run(key, lambda: self._made(request.source, spec, key, epoch))
+        return True
+
     async def _produce(
         self, source: ImageSource, spec: TransformSpec, key: ResultKey, epoch: int
     ) -> Outcome:
+        try:
+            result = await self._made(source, spec, key, epoch)
+        except ApplicationError as exc:
+            log.info("fallback for %s: %s (%s)", key, exc.reason, exc)
+            return await self._fallback.render(spec), CacheStatus.MISS, exc.reason
+        return result, CacheStatus.MISS, None
+
+    async def _made(
+        self, source: ImageSource, spec: TransformSpec, key: ResultKey, epoch: int
+    ) -> ImageResult:
+        """Fetch, transform and store in every layer; a lasting failure is remembered."""
         started = time.perf_counter()
         try:
             original = await self._originals.run(source.origin_path, lambda: self._fetch(source))
             rendition = await self._render(original.data, spec, source.tenant)
         except ApplicationError as exc:
-            log.info("fallback for %s: %s (%s)", key, exc.reason, exc)
             if exc.negative_cacheable:
                 await self._shared.missing.remember(
                     source, self._shared.missing_seconds, exc.reason
                 )
-            return await self._fallback.render(spec), CacheStatus.MISS, exc.reason
+            raise
         result = ImageResult.of(rendition.data, rendition.format, self._clock.now())
         with producing(source.origin_path, time.perf_counter() - started):
             await self._cache.put(key, result, epoch=epoch)
-        return result, CacheStatus.MISS, None
+        return result
 
     async def _fetch(self, source: ImageSource) -> Original:
         """Fetch the original, timed as the `fetch` phase and counted by outcome."""
