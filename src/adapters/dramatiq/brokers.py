@@ -28,7 +28,7 @@ from domain.jobs import JobState, Priority, QueueStats
 # A Redis broker moves a dead worker's unacknowledged jobs back to their queue during
 # "maintenance", run on this share (per million) of its commands: Dramatiq's 0.1 % leaves a
 # killed worker's jobs waiting for minutes on a quiet queue.
-MAINTENANCE_CHANCE = 50_000
+MAINTENANCE_CHANCE = 100_000
 QUEUES = tuple(priority.value for priority in Priority)
 
 JobEnded = Callable[[str, str, str, float], None]  # queue, actor, outcome, seconds
@@ -72,8 +72,16 @@ class JobEnds(Middleware):
         else:
             self._ended(queue, message.actor_name, "retried", seconds)
 
+    def requeued(self, job_id: str) -> None:
+        """A dead job queued again: pending until it ends once more."""
+        self._ledger.record(job_id, JobState.PENDING)
+
     def after_skip_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
         self.after_process_message(broker, message)
+
+
+def _bytes(data: bytes | str) -> bytes:
+    return data if isinstance(data, bytes) else data.encode()
 
 
 def _canonical(queue: str) -> str:
@@ -133,6 +141,10 @@ class QueueCounts:
         assert isinstance(broker, RabbitmqBroker)
         return sum(self._amqp_retry(broker, queue) for queue in QUEUES)
 
+    def _requeue(self, broker: dramatiq.Broker, message: dramatiq.Message[object]) -> None:
+        self._ends.requeued(message.message_id)
+        broker.enqueue(message.copy(options={"retries": 0}))
+
     def _stats_of(self, queue: str) -> QueueStats:
         broker = self._broker
         if isinstance(broker, RedisBroker):
@@ -167,8 +179,7 @@ class QueueCounts:
         dead = broker.dead_letters_by_queue[queue]
         retried = 0
         while dead:
-            message = dead.pop(0)
-            broker.enqueue(message._message.copy(options={"retries": 0}))
+            self._requeue(broker, dead.pop(0)._message)
             retried += 1
         return retried
 
@@ -179,7 +190,7 @@ class QueueCounts:
             method, _properties, body = channel.basic_get(xq_name(queue))
             if method is None:
                 return retried
-            broker.enqueue(dramatiq.Message[object].decode(body).copy(options={"retries": 0}))
+            self._requeue(broker, dramatiq.Message[object].decode(body))
             channel.basic_ack(method.delivery_tag)
             retried += 1
 
