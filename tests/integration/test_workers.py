@@ -27,6 +27,7 @@ PREFIX = "/media_stream-image/media/acme/uploads"
 JPEG = images.jpeg(640, 480)
 # a safety net for a stuck worker, not a measure
 PATIENCE = 60.0
+SECRET = "workers-secret"
 
 
 def photo(delay: float = 0.0) -> Reply:
@@ -65,6 +66,7 @@ def env(
         "IMAGE_RENDER_PROCESSES": "0",
         "REDIS_URL": redis_url,
         "REDIS_KEY_PREFIX": redis_prefix,
+        "INTERNAL_ADMIN_SECRET": SECRET,
         "JOBS_HEARTBEAT_TIMEOUT": "2000",
         "JOBS_RETRY_MIN_BACKOFF": "50",
         "JOBS_RETRY_MAX_BACKOFF": "100",
@@ -152,3 +154,36 @@ def counts(table: str, queue: str) -> list[str]:
     """waiting, retrying, in progress, dead: the row of `queue` in `jobs stats`."""
     row = next(line for line in table.splitlines() if f" {queue} " in line)
     return [cell.strip() for cell in row.split("│")[2:6]]
+
+
+def transforms(web: RunningServer) -> float:
+    """The web process's renders, from its own /metrics."""
+    answer = httpx.get(web.url("/metrics"), headers={"X-Internal-Secret": SECRET}, timeout=10)
+    assert answer.status_code == 200
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in answer.text.splitlines()
+        if line.startswith("mediastream_image_processing_total{") and "success" in line
+    )
+
+
+def test_a_heavy_miss_is_rendered_by_a_worker_and_inline_when_no_worker_runs(
+    env: dict[str, str], origin: LoopbackOrigin, tmp_path: Path
+) -> None:
+    heavy = {**env, "OFFLOAD_MIN_PIXELS": "300000", "OFFLOAD_MAX_WAIT": "30000"}  # 640x480
+    web_env = {**heavy, "CACHE_FILE_DIRECTORY": str(tmp_path / "web-disk")}
+    with RunningServer(web_env, tmp_path / "web.log") as web:
+        with RunningWorker(heavy, tmp_path / "worker.log"):
+            offloaded = httpx.get(web.url(url("p0.jpg")), timeout=60)
+            by_web = transforms(web)
+        inline = httpx.get(web.url(url("p1.jpg")), timeout=60)
+        after = transforms(web)
+    assert offloaded.status_code == 200
+    assert offloaded.headers["X-Cache"] == "MISS"
+    assert "X-Fallback" not in offloaded.headers
+    assert images.open_image(offloaded.content).size == (160, 120)
+    assert by_web == 0  # the worker rendered it
+    assert inline.status_code == 200
+    assert "X-Fallback" not in inline.headers
+    assert images.open_image(inline.content).size == (160, 120)
+    assert after == 1  # no worker alive: rendered by the web node itself

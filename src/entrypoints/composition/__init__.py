@@ -28,7 +28,7 @@ from entrypoints.composition.core import Core
 from entrypoints.composition.features import Features
 from entrypoints.composition.http import Http, ImageRoute, InfoRoute
 from entrypoints.composition.imaging import FALLBACK_IMAGE, STATIC_DIRECTORY, Imaging
-from entrypoints.composition.jobs import Jobs
+from entrypoints.composition.jobs import Jobs, wire_jobs
 from entrypoints.composition.operations import Operations
 from entrypoints.composition.origin import Origin
 from entrypoints.composition.resources import close_resources, open_resources
@@ -77,6 +77,7 @@ def build_container(settings: Settings) -> Container:
     if ring is not MemoryState:
         container.shared.override(ring(core=container.core))
     wire_storage(container)
+    wire_jobs(container)
     return container
 
 

@@ -31,7 +31,9 @@ from adapters.dramatiq import (
     redis_broker,
     stub_broker,
 )
+from adapters.pillow.measure import PillowImageMeasure
 from application.jobs import Cleanup, RunJob
+from application.offload import Offload
 from application.ports.metrics import Metrics
 from entrypoints.settings import LiveSettings, Settings
 
@@ -229,6 +231,21 @@ class Jobs(containers.DeclarativeContainer):
     worker = providers.Resource(
         embedded_worker, broker, run_job, ledger, retry, core.settings, start
     )
+    offload = providers.Singleton(
+        Offload,
+        queue=queue,
+        measure=providers.Singleton(PillowImageMeasure),
+        min_pixels=core.settings.provided.OFFLOAD_MIN_PIXELS,
+        max_wait=providers.Callable(lambda s: s.OFFLOAD_MAX_WAIT / 1000, core.settings),
+    )
+
+
+def wire_jobs(container: Container) -> None:
+    """Heavy renders go to the workers when there is a broker for them to share (with jobs
+    in this process, rendering here is as good) and OFFLOAD_MIN_PIXELS is not 0."""
+    settings = container.settings()
+    if broker_kind(settings) != "memory" and settings.OFFLOAD_MIN_PIXELS > 0:
+        container.imaging.offload.override(container.jobs.offload)
 
 
 def run_as_worker(container: Container, threads: int, queues: tuple[str, ...]) -> None:

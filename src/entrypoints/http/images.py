@@ -83,6 +83,7 @@ async def image(
             accept=request.headers.get("accept"),
             if_none_match=request.headers.get("if-none-match"),
             if_modified_since=request.headers.get("if-modified-since"),
+            path=path,
         )
     )
     headers = _headers(answer, image_route.public_ttl)
