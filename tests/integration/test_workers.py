@@ -187,3 +187,30 @@ def test_a_heavy_miss_is_rendered_by_a_worker_and_inline_when_no_worker_runs(
     assert "X-Fallback" not in inline.headers
     assert images.open_image(inline.content).size == (160, 120)
     assert after == 1  # no worker alive: rendered by the web node itself
+
+
+def test_of_two_nodes_sharing_redis_one_runs_the_warming_schedule(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    schedule = {
+        **env,
+        "LOG_LEVEL": "info",
+        "CACHE_WARMING_ON_START": "false",
+        "CACHE_WARMING_INTERVAL": "1",
+        "SCHEDULER_LEASE": "5000",
+    }
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+
+    def warmings() -> list[int]:
+        return [log.read_text().count("cache warming copied") for log in logs]
+
+    with (
+        RunningServer({**schedule, "CACHE_FILE_DIRECTORY": str(tmp_path / "a")}, logs[0]),
+        RunningServer({**schedule, "CACHE_FILE_DIRECTORY": str(tmp_path / "b")}, logs[1]),
+    ):
+        deadline = time.monotonic() + PATIENCE
+        while sum(warmings()) < 4:
+            assert time.monotonic() < deadline, warmings()
+            time.sleep(0.1)
+        counts = warmings()
+    assert sorted(counts)[0] == 0, counts  # every warming ran on the same node

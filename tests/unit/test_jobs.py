@@ -16,7 +16,7 @@ from domain.result import CacheStatus
 from domain.route import parse_image_path
 from entrypoints.composition import Container, opened
 from tests.fakes.processor import ScriptedImageProcessor
-from tests.support.node import node
+from tests.support.node import SharedStandIns, node
 
 T = TypeVar("T")
 URL = "/media_stream-image/media/acme/uploads/a.jpg/300/200/cover/center/FFFFFF/0/80.webp"
@@ -166,3 +166,16 @@ def test_maintenance_jobs_run_their_use_cases() -> None:
     states, left = world.run(scenario)
     assert set(states.values()) == {JobState.DONE}
     assert left == 0  # the flush job emptied the tenant's results
+
+
+def test_of_two_nodes_sharing_leases_one_runs_a_schedule_until_it_lets_go() -> None:
+    shared = SharedStandIns()
+    first = node(shared=shared, ACCESS_INDEX_ENABLED=False).jobs.warming_schedule()
+    second = node(shared=shared, ACCESS_INDEX_ENABLED=False).jobs.warming_schedule()
+
+    async def scenario() -> list[bool]:
+        held = [await first.held(), await second.held(), await first.held()]
+        await first.release()
+        return [*held, await second.held(), await first.held()]
+
+    assert asyncio.run(scenario()) == [True, False, True, True, False]

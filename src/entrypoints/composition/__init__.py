@@ -67,7 +67,9 @@ class Container(containers.DeclarativeContainer):
     http = providers.Container(
         Http, core=core, shared=shared, origin=origin, imaging=imaging, features=features
     )
-    jobs = providers.Container(Jobs, core=core, imaging=imaging, storage=storage, features=features)
+    jobs = providers.Container(
+        Jobs, core=core, shared=shared, imaging=imaging, storage=storage, features=features
+    )
 
 
 def build_container(settings: Settings) -> Container:

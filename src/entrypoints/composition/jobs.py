@@ -11,6 +11,7 @@ given and tells the others it is alive.
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,7 @@ from adapters.pillow.measure import PillowImageMeasure
 from application.jobs import Cleanup, RunJob
 from application.offload import Offload
 from application.ports.metrics import Metrics
+from application.scheduling import ScheduleLease
 from entrypoints.settings import LiveSettings, Settings
 
 if TYPE_CHECKING:
@@ -183,6 +185,14 @@ def cleanup_switches(live: LiveSettings) -> Callable[[], Cleanup]:
     )
 
 
+def storage_schedule_name(settings: Settings) -> str:
+    """One storage scheduler per access index: the cluster's, for a shared index; each
+    machine's disk, for the embedded one (every disk needs its own cleanup)."""
+    if settings.access_index_embedded:
+        return f"storage:{socket.gethostname()}:{settings.CACHE_FILE_DIRECTORY.resolve()}"
+    return "storage"
+
+
 def when_indexed(enabled: bool, part: object) -> object:
     return part if enabled else None
 
@@ -191,6 +201,7 @@ class Jobs(containers.DeclarativeContainer):
     """Background jobs: the broker and queue every node uses, and the worker of this process."""
 
     core = providers.DependenciesContainer()
+    shared = providers.DependenciesContainer()
     imaging = providers.DependenciesContainer()
     storage = providers.DependenciesContainer()
     features = providers.DependenciesContainer()
@@ -230,6 +241,17 @@ class Jobs(containers.DeclarativeContainer):
     )
     worker = providers.Resource(
         embedded_worker, broker, run_job, ledger, retry, core.settings, start
+    )
+    # the cluster's one scheduler of each schedule (ADR 28)
+    lease_seconds = providers.Callable(lambda s: s.SCHEDULER_LEASE / 1000, core.settings)
+    warming_schedule = providers.Singleton(
+        ScheduleLease, shared.work_leases, "warming", lease_seconds
+    )
+    storage_schedule = providers.Singleton(
+        ScheduleLease,
+        shared.work_leases,
+        providers.Callable(storage_schedule_name, core.settings),
+        lease_seconds,
     )
     offload = providers.Singleton(
         Offload,
