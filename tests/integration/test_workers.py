@@ -173,9 +173,12 @@ def test_a_heavy_miss_is_rendered_by_a_worker_and_inline_when_no_worker_runs(
     heavy = {**env, "OFFLOAD_MIN_PIXELS": "300000", "OFFLOAD_MAX_WAIT": "30000"}  # 640x480
     web_env = {**heavy, "CACHE_FILE_DIRECTORY": str(tmp_path / "web-disk")}
     with RunningServer(web_env, tmp_path / "web.log") as web:
-        with RunningWorker(heavy, tmp_path / "worker.log"):
-            offloaded = httpx.get(web.url(url("p0.jpg")), timeout=60)
+        with RunningWorker(heavy, tmp_path / "worker.log") as worker:
+            offloaded = httpx.get(
+                web.url(url("p0.jpg")), headers={"X-Correlation-ID": "heavy-42"}, timeout=60
+            )
             by_web = transforms(web)
+            job_lines = [line for line in worker.log_text().splitlines() if '"job generate' in line]
         inline = httpx.get(web.url(url("p1.jpg")), timeout=60)
         after = transforms(web)
     assert offloaded.status_code == 200
@@ -183,6 +186,8 @@ def test_a_heavy_miss_is_rendered_by_a_worker_and_inline_when_no_worker_runs(
     assert "X-Fallback" not in offloaded.headers
     assert images.open_image(offloaded.content).size == (160, 120)
     assert by_web == 0  # the worker rendered it
+    assert len(job_lines) == 1  # one job for the key
+    assert '"correlationId": "heavy-42"' in job_lines[0]
     assert inline.status_code == 200
     assert "X-Fallback" not in inline.headers
     assert images.open_image(inline.content).size == (160, 120)

@@ -8,7 +8,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from adapters.memory import MemoryOriginFetcher, MemoryResultCache
+from adapters.memory.metrics import MemoryMetrics
 from application.errors import NotAnImage, OriginUnavailable
+from application.ports.health import HealthReport, HealthStatus
 from application.serve_image import ImageQuery
 from application.tiered_cache import TieredResultCache
 from domain.jobs import Job, JobKind, JobState, Priority
@@ -26,7 +28,7 @@ PATIENCE = 20.0
 
 
 class World:
-    def __init__(self, **settings: object) -> None:
+    def __init__(self, metrics: MemoryMetrics | None = None, **settings: object) -> None:
         self.origin = MemoryOriginFetcher({ORIGIN_PATH: b"\xff\xd8\xff jpeg"})
         self.processor = ScriptedImageProcessor()
         self.memory = MemoryResultCache(max_bytes=1 << 20, max_keys=100)
@@ -40,6 +42,7 @@ class World:
             origin=self.origin,
             processor=self.processor,
             result_cache=TieredResultCache([self.memory]),
+            metrics=metrics,
             **values,
         )
 
@@ -179,3 +182,22 @@ def test_of_two_nodes_sharing_leases_one_runs_a_schedule_until_it_lets_go() -> N
         return [*held, await second.held(), await first.held()]
 
     assert asyncio.run(scenario()) == [True, False, True, True, False]
+
+
+def test_the_queue_indicator_warns_of_dead_letters_and_sets_the_gauges() -> None:
+    metrics = MemoryMetrics()
+    world = World(metrics=metrics)
+    world.origin.put(ORIGIN_PATH, b"NOT-IMAGE")
+    world.processor.failures[b"NOT-IMAGE"] = NotAnImage("no image")
+
+    async def scenario(container: Container) -> tuple[HealthReport, HealthReport]:
+        before = await container.jobs.indicator().check()
+        await ended(container, [await container.jobs.queue().enqueue(generate())])
+        return before, await container.jobs.indicator().check()
+
+    before, after = world.run(scenario)
+    assert before.status is HealthStatus.UP
+    assert after.status is HealthStatus.WARN
+    assert after.details["pregenerateDead"] == 1
+    assert metrics.value("mediastream_job_dead_letters", queue="pregenerate") == 1
+    assert metrics.value("mediastream_jobs_total", queue="pregenerate", outcome="dead") == 1

@@ -36,6 +36,7 @@ from adapters.pillow.measure import PillowImageMeasure
 from application.jobs import Cleanup, RunJob
 from application.offload import Offload
 from application.ports.metrics import Metrics
+from application.queue_health import QueueIndicator
 from application.scheduling import ScheduleLease
 from entrypoints.settings import LiveSettings, Settings
 
@@ -242,6 +243,9 @@ class Jobs(containers.DeclarativeContainer):
     worker = providers.Resource(
         embedded_worker, broker, run_job, ledger, retry, core.settings, start
     )
+    indicator = providers.Singleton(
+        QueueIndicator, queue, providers.Callable(broker_kind, core.settings), core.metrics
+    )
     # the cluster's one scheduler of each schedule (ADR 28)
     lease_seconds = providers.Callable(lambda s: s.SCHEDULER_LEASE / 1000, core.settings)
     warming_schedule = providers.Singleton(
@@ -263,11 +267,15 @@ class Jobs(containers.DeclarativeContainer):
 
 
 def wire_jobs(container: Container) -> None:
-    """Heavy renders go to the workers when there is a broker for them to share (with jobs
-    in this process, rendering here is as good) and OFFLOAD_MIN_PIXELS is not 0."""
+    """Add the `queue` health indicator; heavy renders go to the workers when there is a
+    broker for them to share (with jobs in this process, rendering here is as good) and
+    OFFLOAD_MIN_PIXELS is not 0."""
     settings = container.settings()
     if broker_kind(settings) != "memory" and settings.OFFLOAD_MIN_PIXELS > 0:
         container.imaging.offload.override(container.jobs.offload)
+    indicators = container.operations.health_indicators
+    assert isinstance(indicators, providers.List)
+    indicators.add_args(container.jobs.indicator)
 
 
 def run_as_worker(container: Container, threads: int, queues: tuple[str, ...]) -> None:
