@@ -15,14 +15,17 @@ import dramatiq
 
 from adapters.dramatiq.brokers import QueueCounts
 from adapters.dramatiq.ledger import JobLedger
-from application.errors import JobRefused
-from application.jobs import is_transient
+from application.correlation import correlation_scope
+from application.errors import ApplicationError, JobRefused
+from application.jobs import TRANSIENT, is_transient
 from application.ports.job_queue import JobQueue
 from domain.jobs import Job, JobKind, JobState, Priority, QueueStats
 
 log = logging.getLogger(__name__)
 
 RunJob = Callable[[Job], Coroutine[object, object, None]]
+# failures a job may meet (answered in one log line); anything else is a defect: traceback
+EXPECTED = (ApplicationError, JobRefused, *TRANSIENT)
 # how long an idle worker thread waits for work before looking at whether it should stop
 WORKER_TIMEOUT_MS = 200
 
@@ -84,7 +87,26 @@ class RetryPolicy:
     time_limit_ms: int
 
     def retries(self, attempts: int, error: BaseException) -> bool:
-        return attempts < self.max_retries and is_transient(error)
+        return attempts < self.max_retries and isinstance(error, PassingFailure)
+
+
+class PassingFailure(dramatiq.Retry):
+    """A job failed for a reason that may pass (origin or store away): retried, logged in one
+    line (Dramatiq logs no traceback for a `Retry`)."""
+
+
+class LastingFailure(Exception):
+    """A job failed for a lasting reason (no image, 404, a job that cannot run): dead-lettered
+    at once (an actor's `throws`), logged in one line."""
+
+
+def _reraise_as_failure(job: Job, error: Exception) -> None:
+    with correlation_scope(job.correlation_id or "-"):
+        if is_transient(error):
+            log.warning("job %s failed, may be retried: %s", job.kind.value, error)
+            raise PassingFailure(str(error)) from error
+        log.warning("job %s failed for good: %s", job.kind.value, error)
+        raise LastingFailure(str(error)) from error
 
 
 class DramatiqJobWorker:
@@ -121,11 +143,15 @@ class DramatiqJobWorker:
         self._starting = threading.Lock()
 
     def start(self) -> None:
-        """Start consuming (once; later calls do nothing)."""
-        with self._starting:
-            if self._worker is not None or self._stopping.is_set():
-                return
-            self._start()
+        """Start consuming (once; later calls, and calls while it starts or stops, do nothing:
+        the embedded worker is started from the event loop its jobs need)."""
+        if self._stopping.is_set() or not self._starting.acquire(blocking=False):
+            return
+        try:
+            if self._worker is None:
+                self._start()
+        finally:
+            self._starting.release()
 
     def _start(self) -> None:
         for priority in Priority:
@@ -169,6 +195,8 @@ class DramatiqJobWorker:
             future: Future[None] = asyncio.run_coroutine_threadsafe(self._run(job), self._loop)
             try:
                 future.result()
+            except EXPECTED as exc:
+                _reraise_as_failure(job, exc)
             except BaseException:
                 future.cancel()
                 raise
@@ -180,6 +208,7 @@ class DramatiqJobWorker:
             queue_name=priority.value,
             priority=priority.rank * 10,
             options={
+                "throws": (LastingFailure,),
                 "retry_when": self._retry.retries,
                 "min_backoff": self._retry.min_backoff_ms,
                 "max_backoff": self._retry.max_backoff_ms,
