@@ -30,6 +30,8 @@ AccessIndexUnavailable      the access index (ACCESS_INDEX_URL) cannot be read o
                             request path never waits on it (counts stay buffered, ADR 22)
 TenantDomainsUnavailable    the tenant-domain list could not be refreshed; never reaches a
                             client (the last good list is kept)
+JobRefused                  a background job that cannot run as written (unknown kind, bad
+                            argument, no access index): dead-lettered, never retried
 Unavailable                 the work cannot be done now; never a fallback image
 ├── Overloaded              no render slot and no queue place is free: answered 503 + Retry-After
 └── RateLimitStoreDown      the shared rate-limit counters cannot be reached (the limiter
@@ -173,3 +175,7 @@ class Overloaded(Unavailable):
 
 class RateLimitStoreDown(Unavailable):
     """The rate-limit store did not answer (in time)."""
+
+
+class JobRefused(Exception):
+    """A job that cannot run as written (an unknown kind, a bad argument): never retried."""

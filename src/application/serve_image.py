@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, replace
 
 from application.errors import ApplicationError, ProcessingError
+from application.offload import Offload
 from application.origin_admission import OriginAdmission
 from application.ports.access_counter import AccessCounter
 from application.ports.clock import Clock
@@ -40,6 +41,8 @@ class ImageQuery:
     accept: str | None = None
     if_none_match: str | None = None
     if_modified_since: str | None = None
+    # the URL path it came from: what a worker is given to render it (heavy renders, ADR 27)
+    path: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,7 @@ class ServeImage:
         shared: SharedCaching,
         metrics: Metrics = NO_METRICS,
         originals: SingleFlight[Original] | None = None,
+        offload: Offload | None = None,
     ) -> None:
         self._cache = cache
         self._origin = origin
@@ -100,10 +104,12 @@ class ServeImage:
         self._fallback = FallbackRenderer(fallback_original, processor, clock)
         self._flights: SingleFlight[Outcome]
         self._flights = SingleFlight()
+        self._generations: SingleFlight[ImageResult] = SingleFlight()
         self._shared = shared
         # shared with the info route when given, so both ask the origin once (ADR 24)
         self._originals = originals if originals is not None else SingleFlight[Original]()
         self._metrics = metrics
+        self._offload = offload
         self._keys: dict[tuple[ImageRequest, str | None], tuple[TransformSpec, ResultKey]] = {}
 
     async def __call__(self, query: ImageQuery) -> ImageAnswer:
@@ -120,7 +126,7 @@ class ServeImage:
             if self._flights.is_running(key):
                 self._metrics.coalesced()
             result, status, reason = await self._flights.run(
-                key, lambda: self._produce_once(request.source, spec, key)
+                key, lambda: self._produce_once(request.source, spec, key, query)
             )
         if reason is None:
             self._shared.access.record(key)
@@ -148,14 +154,14 @@ class ServeImage:
         return remembered
 
     async def _produce_once(
-        self, source: ImageSource, spec: TransformSpec, key: ResultKey
+        self, source: ImageSource, spec: TransformSpec, key: ResultKey, query: ImageQuery
     ) -> Outcome:
         """Produce on one node only; the others, and late callers here, take what it made."""
         epoch = self._cache.epoch(key.tenant)
         return await self._shared.flight.run(
             str(key),
             lambda: self._settled(source, spec, key),
-            lambda: self._produce(source, spec, key, epoch),
+            lambda: self._produce(source, spec, key, epoch, query),
         )
 
     async def _settled(
@@ -170,24 +176,77 @@ class ServeImage:
             return await self._fallback.render(spec), CacheStatus.MISS, missing[1]
         return None
 
+    async def produce(self, request: ImageRequest, accept: str | None = None) -> bool:
+        """Make and store the result of `request` ahead of its asking (a worker's job),
+        unless it is stored already; answers whether it made it.
+
+        Bypasses the request path's coalescing: the node that asked a worker for it holds
+        that. Raises the `ApplicationError` a request would have answered with a fallback
+        (a lasting one is remembered first, as on the request path).
+        """
+        spec, key = self._spec_and_key(request, accept)
+        if await self._cache.get(key, counted=False) is not None:
+            return False
+        epoch = self._cache.epoch(key.tenant)
+        await self._generations.run(key, lambda: self._made(request.source, spec, key, epoch))
+        return True
+
     async def _produce(
-        self, source: ImageSource, spec: TransformSpec, key: ResultKey, epoch: int
+        self,
+        source: ImageSource,
+        spec: TransformSpec,
+        key: ResultKey,
+        epoch: int,
+        query: ImageQuery,
     ) -> Outcome:
+        try:
+            result = await self._made(source, spec, key, epoch, query)
+        except ApplicationError as exc:
+            log.info("fallback for %s: %s (%s)", key, exc.reason, exc)
+            return await self._fallback.render(spec), CacheStatus.MISS, exc.reason
+        return result, CacheStatus.MISS, None
+
+    async def _made(
+        self,
+        source: ImageSource,
+        spec: TransformSpec,
+        key: ResultKey,
+        epoch: int,
+        query: ImageQuery | None = None,
+    ) -> ImageResult:
+        """Fetch, transform and store in every layer; a lasting failure is remembered. A
+        heavy original of a request is rendered by a worker when one takes it in time."""
         started = time.perf_counter()
         try:
             original = await self._originals.run(source.origin_path, lambda: self._fetch(source))
+            if query is not None:
+                made = await self._elsewhere(original.data, query, key)
+                if made is not None:
+                    return made
             rendition = await self._render(original.data, spec, source.tenant)
         except ApplicationError as exc:
-            log.info("fallback for %s: %s (%s)", key, exc.reason, exc)
             if exc.negative_cacheable:
                 await self._shared.missing.remember(
                     source, self._shared.missing_seconds, exc.reason
                 )
-            return await self._fallback.render(spec), CacheStatus.MISS, exc.reason
+            raise
         result = ImageResult.of(rendition.data, rendition.format, self._clock.now())
         with producing(source.origin_path, time.perf_counter() - started):
             await self._cache.put(key, result, epoch=epoch)
-        return result, CacheStatus.MISS, None
+        return result
+
+    async def _elsewhere(
+        self, original: bytes, query: ImageQuery, key: ResultKey
+    ) -> ImageResult | None:
+        offload = self._offload
+        if offload is None or query.path is None or not await offload.wanted(original):
+            return None
+
+        async def stored() -> ImageResult | None:
+            cached = await self._cache.get(key, counted=False)
+            return None if cached is None else cached[0]
+
+        return await offload.elsewhere(query.path, query.accept, stored)
 
     async def _fetch(self, source: ImageSource) -> Original:
         """Fetch the original, timed as the `fetch` phase and counted by outcome."""

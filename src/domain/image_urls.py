@@ -61,3 +61,12 @@ class ImageUrls:
         if self.presets_only:
             raise PresetsOnly()
         return request
+
+    def trusted_request_of(
+        self, raw_path: str, *, max_length: int = DEFAULT_MAX_PATH_LENGTH
+    ) -> ImageRequest:
+        """The request an operator's path makes (a pre-generation list): the same grammar and
+        presets, no signature asked for."""
+        if is_preset_path(raw_path):
+            return self.presets.request_of(raw_path, max_length=max_length)
+        return parse_image_path(raw_path, max_length=max_length)

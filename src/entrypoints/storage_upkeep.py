@@ -29,7 +29,7 @@ def install_storage_upkeep(app: Litestar, container: Container) -> None:
 class StorageUpkeep:
     """With the HTTP app: check the thresholds every STORAGE_CHECK_INTERVAL (evicting past
     one), and clean up at each STORAGE_CLEANUP_CRON time (STORAGE_CLEANUP_ENABLED,
-    STORAGE_CLEANUP_DRY_RUN)."""
+    STORAGE_CLEANUP_DRY_RUN), on the node holding the storage schedule's lease (ADR 28)."""
 
     def __init__(self, container: Container) -> None:
         self._container = container
@@ -51,6 +51,8 @@ class StorageUpkeep:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if tasks:
+            await self._container.jobs.storage_schedule().release()
 
     def _spawn(self, work: Awaitable[None]) -> None:
         self._tasks.append(asyncio.ensure_future(work))
@@ -58,10 +60,12 @@ class StorageUpkeep:
     async def _every(
         self, pause: Callable[[], float], work: Callable[[], Awaitable[object]]
     ) -> None:
+        schedule = self._container.jobs.storage_schedule()
         while True:
             await asyncio.sleep(pause())
             try:
-                await work()
+                if await schedule.held():  # one scheduler per access index (ADR 28)
+                    await work()
             except AccessIndexUnavailable as exc:
                 log.warning("storage upkeep skipped: %s", exc)
             except Exception:

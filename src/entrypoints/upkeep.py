@@ -23,7 +23,7 @@ class CacheUpkeep:
     At start: subscribe to tenant flushes (every node must hear them), warm the cache once
     (with CACHE_WARMING_ON_START; bounded, so a slow Redis cannot hold start-up), then warm in
     the background at each time CACHE_WARMING_CRON names, or every CACHE_WARMING_INTERVAL
-    seconds without one.
+    seconds without one, on the one node holding the warming schedule's lease (ADR 28).
     """
 
     def __init__(self, container: Container) -> None:
@@ -46,12 +46,15 @@ class CacheUpkeep:
             schedule.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await schedule
+            await self._container.jobs.warming_schedule().release()
 
     async def _warm_every(self, pause: Callable[[], float]) -> None:
+        schedule = self._container.jobs.warming_schedule()
         while True:
             seconds = pause()
             await asyncio.sleep(seconds)
-            await self._warm_once(max(seconds, START_WARMING_TIMEOUT))
+            if await schedule.held():  # one node of the cluster warms (ADR 28)
+                await self._warm_once(max(seconds, START_WARMING_TIMEOUT))
 
     async def _warm_once(self, within: float) -> None:
         try:

@@ -63,3 +63,5 @@ def exercise(metrics: Metrics) -> None:
     metrics.storage_usage(bytes=1000, files=3, level="warning")
     metrics.storage_removed(reason="evicted", files=2, bytes=500)
     metrics.access_index_flush(outcome="ok", rows=4, seconds=0.002)
+    metrics.job_finished(queue="pregenerate", outcome="done", seconds=0.4)
+    metrics.job_queue(queue="pregenerate", waiting=3, dead=1)

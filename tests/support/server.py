@@ -143,3 +143,84 @@ class RunningServer:
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"server not ready after {START_TIMEOUT}s:\n{self.log_text()}")
+
+
+class RunningWorker:
+    """`with RunningWorker(env, log_path) as worker:` a `media-stream worker` process, ready
+    once it logged so (it takes jobs from then on); stopped (SIGTERM, then SIGKILL) on exit."""
+
+    def __init__(self, env: dict[str, str], log_path: Path, *arguments: str) -> None:
+        self._env = {**os.environ, **env, "LOG_LEVEL": "info"}
+        self._log_path = log_path
+        self._arguments = arguments
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> RunningWorker:
+        log = self._log_path.open("ab")
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "entrypoints.cli.main", "worker", *self._arguments],
+            env=self._env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def kill(self) -> None:
+        """SIGKILL: the process ends at once, whatever it was doing."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait(STOP_TIMEOUT)
+
+    def stop(self) -> int | None:
+        process, self._process = self._process, None
+        if process is None:
+            return None
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(STOP_TIMEOUT)
+        return process.returncode
+
+    def log_text(self) -> str:
+        return self._log_path.read_text(errors="replace") if self._log_path.exists() else ""
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self._process is None or self._process.poll() is not None:
+                raise RuntimeError(f"worker exited during start-up:\n{self.log_text()}")
+            if "worker ready" in self.log_text():
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"worker not ready within {START_TIMEOUT}s:\n{self.log_text()}")
+
+
+def media_stream(
+    env: dict[str, str], *arguments: str, timeout: float = 120.0
+) -> subprocess.CompletedProcess[str]:
+    """Run one `media-stream` command to its end; its output and exit status."""
+    return subprocess.run(
+        [sys.executable, "-m", "entrypoints.cli.main", *arguments],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

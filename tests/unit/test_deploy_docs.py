@@ -34,7 +34,7 @@ PAGES = [
 # names that are no setting of ours but are real: Node-only metric-era names are in NODE_VARIABLES
 OTHER_NAMES = {"ENV_FILE", "PROMETHEUS_MULTIPROC_DIR", "NODE_ENV", "MAX_SOURCE_BYTES"}
 # being added on the workers branch; the docs name it without options
-PENDING_COMMANDS = {"worker"}
+PENDING_COMMANDS: set[str] = set()  # commands docs may name before they exist
 NAME = re.compile(r"`([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)(_\*)?`")
 ROUTE = re.compile(r"`(?:GET |POST )?(/(?:health|metrics|admin|monitoring|playground)[a-z/_.-]*)`")
 KNOWN = set(Settings.model_fields) | set(NODE_VARIABLES) | OTHER_NAMES

@@ -288,8 +288,11 @@ def test_health_answers_every_indicator_with_200_while_all_are_up(container: Con
         "breaker",
         "storage_usage",
         "access_index",
+        "queue",
     }
     assert body["checks"]["disk"]["details"]["freeBytes"] == 50 * GIB
+    assert body["checks"]["queue"]["details"]["broker"] == "memory"
+    assert body["checks"]["queue"]["details"]["pregenerateWaiting"] == 0
     assert response.headers["cache-control"] == "no-store"
 
 
@@ -337,14 +340,17 @@ def test_detailed_health_is_refused_to_outside_addresses(container: Container) -
 def test_an_indicator_is_one_registration_in_the_container(tmp_path: Path) -> None:
     container = node(tmp_path)
     container.operations.health_indicators.add_args(
-        providers.Object(Scripted("queue", HealthReport(HealthStatus.DOWN, {"error": "refused"})))
+        providers.Object(Scripted("mailer", HealthReport(HealthStatus.DOWN, {"error": "refused"})))
     )
 
     with TestClient(app=make_app(container)) as client:
         response = client.get("/health")
 
     assert response.status_code == 503
-    assert response.json()["checks"]["queue"] == {"status": "down", "details": {"error": "refused"}}
+    assert response.json()["checks"]["mailer"] == {
+        "status": "down",
+        "details": {"error": "refused"},
+    }
 
 
 def test_images_still_work_when_health_is_down(

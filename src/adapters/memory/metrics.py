@@ -162,6 +162,14 @@ class MemoryMetrics(Metrics):
         self._add("mediastream_access_index_rows_total", rows, outcome=outcome)
         self._observe("mediastream_access_index_flush_duration_seconds", seconds)
 
+    def job_finished(self, *, queue: str, outcome: str, seconds: float) -> None:
+        self._add("mediastream_jobs_total", queue=queue, outcome=outcome)
+        self._observe("mediastream_job_duration_seconds", seconds, queue=queue)
+
+    def job_queue(self, *, queue: str, waiting: int, dead: int) -> None:
+        self._set("mediastream_job_queue_depth", waiting, queue=queue)
+        self._set("mediastream_job_dead_letters", dead, queue=queue)
+
     # -- reading ----------------------------------------------------------------------------
 
     def value(self, name: str, **labels: str) -> float:

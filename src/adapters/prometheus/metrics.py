@@ -221,6 +221,14 @@ class PrometheusMetrics(Metrics):
         self._index_rows.labels(outcome).inc(rows)
         self._index_seconds.observe(seconds)
 
+    def job_finished(self, *, queue: str, outcome: str, seconds: float) -> None:
+        self._jobs.labels(queue, outcome).inc()
+        self._job_seconds.labels(queue).observe(seconds)
+
+    def job_queue(self, *, queue: str, waiting: int, dead: int) -> None:
+        self._job_depth.labels(queue).set(waiting)
+        self._job_dead.labels(queue).set(dead)
+
     # -- exposition -------------------------------------------------------------------------
 
     def exposition(self) -> tuple[bytes, str]:
@@ -444,6 +452,33 @@ class PrometheusMetrics(Metrics):
             "Time to write one batch to the access index.",
             (),
             FAST_BUCKETS,
+        )
+        self._build_jobs()
+
+    def _build_jobs(self) -> None:
+        gauge, counter = self._gauge, self._counter
+        self._jobs = counter(
+            "mediastream_jobs_total",
+            "Background jobs ended, by queue and outcome: done, retried, dead.",
+            ("queue", "outcome"),
+        )
+        self._job_seconds = self._histogram(
+            "mediastream_job_duration_seconds",
+            "Time a background job ran, by queue.",
+            ("queue",),
+            DURATION_BUCKETS,
+        )
+        self._job_depth = gauge(
+            "mediastream_job_queue_depth",
+            "Jobs waiting in each queue, as last counted.",
+            ("queue",),
+            mode="livemax",
+        )
+        self._job_dead = gauge(
+            "mediastream_job_dead_letters",
+            "Dead-lettered jobs of each queue, as last counted.",
+            ("queue",),
+            mode="livemax",
         )
 
     def _build_health_of_the_node(self) -> None:

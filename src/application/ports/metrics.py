@@ -168,6 +168,16 @@ class Metrics(Protocol):
         `mediastream_access_index_flushes_total`, `_rows_total`, `_flush_duration_seconds`."""
         ...
 
+    def job_finished(self, *, queue: str, outcome: str, seconds: float) -> None:
+        """A background job ended (`outcome`: done, retried, dead) on `queue` (ADR 27):
+        `mediastream_jobs_total{queue,outcome}` and `mediastream_job_duration_seconds{queue}`."""
+        ...
+
+    def job_queue(self, *, queue: str, waiting: int, dead: int) -> None:
+        """Jobs waiting and dead-lettered in `queue`, as last counted:
+        `mediastream_job_queue_depth{queue}` and `mediastream_job_dead_letters{queue}`."""
+        ...
+
 
 class NoMetrics(Metrics):
     """The `Metrics` that records nothing: what a use case built without a store reports to,
@@ -232,6 +242,12 @@ class NoMetrics(Metrics):
         return None
 
     def access_index_flush(self, *, outcome: str, rows: int, seconds: float) -> None:
+        return None
+
+    def job_finished(self, *, queue: str, outcome: str, seconds: float) -> None:
+        return None
+
+    def job_queue(self, *, queue: str, waiting: int, dead: int) -> None:
         return None
 
 

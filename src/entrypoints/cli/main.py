@@ -7,6 +7,9 @@ media-stream breaker reset [--host H] [--port P]   (closes the breakers of a run
 media-stream storage stats | cleanup [--dry-run] | evict [--target-bytes N] | reconcile
 media-stream db upgrade | current                  (the access index's schema)
 media-stream sign PATH   (the URL with its signature, from URL_SIGNING_KEYS)
+media-stream worker [--processes N] [--threads M] [--queues Q ...]   (background jobs)
+media-stream warm --file urls.txt [--wait]   (pre-generate; exit 1 if any failed)
+media-stream jobs stats | retry-dead
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import uvicorn
 
 from entrypoints.cli.breaker import add_breaker_commands
 from entrypoints.cli.cache import add_cache_commands
+from entrypoints.cli.jobs import add_job_commands
 from entrypoints.cli.sign import add_sign_command
 from entrypoints.cli.storage import add_storage_commands
 from entrypoints.composition import build_container
@@ -71,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     add_breaker_commands(commands)
     add_storage_commands(commands)
     add_sign_command(commands)
+    add_job_commands(commands)
     return parser
 
 

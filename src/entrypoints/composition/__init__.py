@@ -10,6 +10,7 @@ One module per ring, each a dependency-injector container that only sees the rin
     operations    health, performance watch, monitoring
     storage       the access index, recording, eviction, cleanup (with ACCESS_INDEX_ENABLED)
     features      the info route, signed URLs, presets (opt-in, ADR 24)
+    jobs          the broker, the job queue, the worker of this process (ADR 27)
 
 HTTP, CLI, worker and tests all build a `Container` with `build_container`; tests swap adapters
 with `provider.override(...)` before `open_container`. Nothing connects or reads the
@@ -27,6 +28,7 @@ from entrypoints.composition.core import Core
 from entrypoints.composition.features import Features
 from entrypoints.composition.http import Http, ImageRoute, InfoRoute
 from entrypoints.composition.imaging import FALLBACK_IMAGE, STATIC_DIRECTORY, Imaging
+from entrypoints.composition.jobs import Jobs, wire_jobs
 from entrypoints.composition.operations import Operations
 from entrypoints.composition.origin import Origin
 from entrypoints.composition.resources import close_resources, open_resources
@@ -65,6 +67,9 @@ class Container(containers.DeclarativeContainer):
     http = providers.Container(
         Http, core=core, shared=shared, origin=origin, imaging=imaging, features=features
     )
+    jobs = providers.Container(
+        Jobs, core=core, shared=shared, imaging=imaging, storage=storage, features=features
+    )
 
 
 def build_container(settings: Settings) -> Container:
@@ -74,6 +79,7 @@ def build_container(settings: Settings) -> Container:
     if ring is not MemoryState:
         container.shared.override(ring(core=container.core))
     wire_storage(container)
+    wire_jobs(container)
     return container
 
 

@@ -13,6 +13,7 @@ from adapters.disk import DiskResultCache
 from adapters.memory import MemoryNegativeCache, MemoryResultCache
 from adapters.pillow import PillowImageProcessor, RenderProcesses, SourceLimits
 from application.flush_tenant import FlushTenant, ForgetFlushedTenants
+from application.offload import Offload
 from application.ports.image_processor import ImageProcessor
 from application.ports.metrics import Metrics
 from application.ports.origin_fetcher import Original
@@ -124,6 +125,8 @@ class Imaging(containers.DeclarativeContainer):
     original_fetches: providers.Singleton[SingleFlight[Original]] = providers.Singleton(
         SingleFlight
     )
+    # heavy renders on the workers: set by `wire_jobs` when a broker is configured (ADR 27)
+    offload: providers.Provider[Offload | None] = providers.Object(None)
     serve_image = providers.Singleton(
         ServeImage,
         cache=result_cache,
@@ -141,6 +144,7 @@ class Imaging(containers.DeclarativeContainer):
         ),
         metrics=core.metrics,
         originals=original_fetches,
+        offload=offload,
     )
 
     # Flushes (ADR 8) and warming.

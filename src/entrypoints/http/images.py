@@ -74,6 +74,7 @@ async def image(
             accept=accept,
             if_none_match=if_none_match,
             if_modified_since=if_modified_since,
+            path=path,
         )
     )
     return image_response(

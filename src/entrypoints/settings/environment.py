@@ -25,7 +25,7 @@ KNOWN_PREFIXES = (
     "RATE_LIMIT_", "CACHE_", "REDIS_", "HTTP_", "STORAGE_", "MONITORING_", "VALIDATION_",
     "SHUTDOWN_", "TENANT_DOMAINS_", "INTERNAL_", "HEALTH_", "PERFORMANCE_", "MAX_SOURCE_",
     "MAX_ANIMATION_", "IMAGE_", "CORS_", "EXTERNAL_REQUEST_", "PROCESSING_",
-    "URL_SIGNING_", "PRESETS_",
+    "URL_SIGNING_", "PRESETS_", "JOBS_", "OFFLOAD_", "BROKER_", "SCHEDULER_",
 )  # fmt: skip
 # Read from the process environment by other parts of the service, or by libraries.
 OTHER_KNOWN = frozenset({"ENV_FILE", "PROMETHEUS_MULTIPROC_DIR", "HTTP_PROXY", "HTTPS_PROXY"})

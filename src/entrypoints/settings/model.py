@@ -7,6 +7,7 @@ from pydantic_settings import SettingsConfigDict
 from entrypoints.settings.cache import CacheSettings
 from entrypoints.settings.features import FeatureSettings
 from entrypoints.settings.imaging import ImagingSettings
+from entrypoints.settings.jobs import JobSettings
 from entrypoints.settings.operations import OperationsSettings
 from entrypoints.settings.origin import OriginSettings
 from entrypoints.settings.protection import ProtectionSettings
@@ -23,6 +24,7 @@ class Settings(
     OperationsSettings,
     StorageSettings,
     FeatureSettings,
+    JobSettings,
 ):
     """Every setting of the service; field names are the environment variable names."""
 
