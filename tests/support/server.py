@@ -11,6 +11,7 @@ the JSON log lines written so far.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -68,6 +69,7 @@ class RunningServer:
             env=self._env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its render processes share its group: see `reap_group`
         )
         log.close()
         try:
@@ -87,6 +89,7 @@ class RunningServer:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(STOP_TIMEOUT)
+        reap_group(process.pid)
         return process.returncode
 
     @property
@@ -145,6 +148,13 @@ class RunningServer:
         raise RuntimeError(f"server not ready after {START_TIMEOUT}s:\n{self.log_text()}")
 
 
+def reap_group(leader: int) -> None:
+    """End what is left of a stopped (or SIGKILLed) process's group: render processes and
+    resource trackers outlive a killed parent, and would load the machine for later tests."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(leader, signal.SIGKILL)
+
+
 class RunningWorker:
     """`with RunningWorker(env, log_path) as worker:` a `media-stream worker` process, ready
     once it logged so (it takes jobs from then on); stopped (SIGTERM, then SIGKILL) on exit."""
@@ -162,6 +172,7 @@ class RunningWorker:
             env=self._env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its worker processes share its group: see `reap_group`
         )
         log.close()
         try:
@@ -196,6 +207,7 @@ class RunningWorker:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(STOP_TIMEOUT)
+        reap_group(process.pid)
         return process.returncode
 
     def log_text(self) -> str:
