@@ -10,6 +10,7 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TextIO
 
 from application.correlation import current_correlation_id
@@ -23,16 +24,34 @@ _RESERVED = {
 }
 
 
+# A line is written per request: the parts that repeat are made once (the second of the
+# timestamp, the lower-case level, the JSON encoder), not per line.
+_encode = json.JSONEncoder(default=str, ensure_ascii=False).encode
+_second: list[object] = [-1, ""]
+
+
 def _timestamp(record: logging.LogRecord) -> str:
-    moment = datetime.fromtimestamp(record.created, UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """`2026-11-28T12:00:00.123Z` (UTC, milliseconds) of the record's time."""
+    created = record.created
+    second = int(created)
+    # as datetime does: the microsecond rounded (into the next second, if so), then cut
+    microsecond = round((created - second) * 1_000_000)
+    if microsecond >= 1_000_000:
+        second, microsecond = second + 1, microsecond - 1_000_000
+    if _second[0] != second:
+        moment = datetime.fromtimestamp(second, UTC)
+        _second[0], _second[1] = second, moment.strftime("%Y-%m-%dT%H:%M:%S.")
+    return f"{_second[1]}{microsecond // 1000:03d}Z"
+
+
+@lru_cache(maxsize=64)
+def _level(name: str) -> str:
+    return name.lower()
 
 
 def _extras(record: logging.LogRecord) -> dict[str, object]:
     return {
-        key: value
-        for key, value in vars(record).items()
-        if key not in _RESERVED and not key.startswith("_")
+        key: value for key, value in vars(record).items() if key not in _RESERVED and key[0] != "_"
     }
 
 
@@ -42,7 +61,7 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
             "timestamp": _timestamp(record),
-            "level": record.levelname.lower(),
+            "level": _level(record.levelname),
             "logger": record.name,
             "message": record.getMessage(),
         }
@@ -52,7 +71,7 @@ class JsonFormatter(logging.Formatter):
         entry.update(_extras(record))
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str, ensure_ascii=False)
+        return _encode(entry)
 
 
 class ConsoleFormatter(logging.Formatter):

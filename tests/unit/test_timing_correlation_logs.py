@@ -8,6 +8,7 @@ import json
 import logging
 import sys
 import time
+from datetime import UTC, datetime
 
 import pytest
 
@@ -153,3 +154,17 @@ def test_configure_logging_installs_one_handler_and_can_switch_format() -> None:
 
 def test_trace_is_below_debug() -> None:
     assert level_number("trace") < logging.DEBUG == level_number("debug")
+
+
+@pytest.mark.parametrize(
+    "created", [1764774000.0, 1764774000.1229999, 1764774000.9994999, 1764774000.9999996]
+)
+def test_a_json_line_is_stamped_as_datetime_would_stamp_it(created: float) -> None:
+    record = logging.LogRecord("media_stream.access", logging.INFO, "", 0, "hit", None, None)
+    record.created = created
+
+    line = json.loads(JsonFormatter().format(record))
+
+    expected = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
+    assert line["timestamp"] == expected.replace("+00:00", "Z")
+    assert line["level"] == "info"
