@@ -52,13 +52,18 @@ class RenderProcesses(Executor):
         self._lock = threading.Lock()
         self._originals = SharedOriginals(processes + 1)
         self._pool = self._fresh_pool()
-        for _ in range(processes):
-            # start and import now: the first requests would otherwise wait half a second
-            self._pool.submit(_ready)
+        # start and import now: the first requests would otherwise wait for it (a second or
+        # more on a busy machine), and spend their render budget waiting
+        self._warming = [self._pool.submit(_ready) for _ in range(processes)]
 
     @property
     def processes(self) -> int:
         return self._processes
+
+    @property
+    def warming(self) -> list[Future[None]]:
+        """The start-up imports submitted when the pool was made: done once they have run."""
+        return list(self._warming)
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         with self._lock:

@@ -3,7 +3,9 @@ flush and warm results."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 
@@ -27,6 +29,10 @@ from application.tiered_negative_cache import TieredNegativeCache
 from application.warm_cache import WarmCache
 from entrypoints.composition.resources import draining
 from entrypoints.settings import Settings
+
+log = logging.getLogger(__name__)
+# how long opening the container waits for the render processes to start
+PROCESS_START_SECONDS = 60
 
 STATIC_DIRECTORY = Path(__file__).resolve().parent.parent / "http" / "static"
 FALLBACK_IMAGE = STATIC_DIRECTORY / "default.png"
@@ -54,6 +60,19 @@ def image_pool(settings: Settings) -> Iterator[Executor]:
         yield pool
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+async def started(pool: Executor) -> AsyncIterator[Executor]:
+    """`pool` once its render processes have started and imported the renderer: opened with
+    the container, so before the node says it is ready, and a first request does not spend
+    its render budget on a process starting up. Nothing to release."""
+    if isinstance(pool, RenderProcesses):
+        try:
+            async with asyncio.timeout(PROCESS_START_SECONDS):
+                await asyncio.gather(*(asyncio.wrap_future(f) for f in pool.warming))
+        except TimeoutError:
+            log.warning("render processes not started within %d s", PROCESS_START_SECONDS)
+    yield pool
 
 
 def render_gate(processor: ImageProcessor, settings: Settings, metrics: Metrics) -> RenderGate:
@@ -88,6 +107,7 @@ class Imaging(containers.DeclarativeContainer):
     origin = providers.DependenciesContainer()
 
     pool = providers.Resource(image_pool, core.settings)
+    pool_started = providers.Resource(started, pool)
     processor = providers.Singleton(
         PillowImageProcessor,
         pool,
