@@ -31,10 +31,15 @@ class FetchOriginal:
         self._metrics = metrics
 
     async def __call__(self, source: ImageSource) -> Original:
-        path = source.origin_path
-        if self._flights.is_running(path):
+        """The original, a caller joining a fetch in flight counted as coalesced."""
+        if self._flights.is_running(source.origin_path):
             self._metrics.coalesced()
-        return await self._flights.run(path, lambda: self._fetch(source))
+        return await self.shared(source)
+
+    async def shared(self, source: ImageSource) -> Original:
+        """The original, joining a fetch in flight without counting it (the image route counts
+        coalescing per result, not per original)."""
+        return await self._flights.run(source.origin_path, lambda: self._fetch(source))
 
     async def _fetch(self, source: ImageSource) -> Original:
         started = time.perf_counter()

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, replace
 
 from application.errors import ApplicationError, ProcessingError
+from application.fetch_original import FetchOriginal
 from application.offload import Offload
 from application.origin_admission import OriginAdmission
 from application.ports.access_counter import AccessCounter
@@ -14,7 +15,6 @@ from application.ports.clock import Clock
 from application.ports.image_processor import ImageProcessor, Rendition
 from application.ports.metrics import NO_METRICS, Metrics
 from application.ports.negative_cache import NegativeCache
-from application.ports.origin_fetcher import Original, OriginFetcher
 from application.provenance import producing
 from application.shared_flight import SharedFlight
 from application.single_flight import SingleFlight
@@ -86,18 +86,16 @@ class ServeImage:
         self,
         *,
         cache: TieredResultCache,
-        origin: OriginFetcher,
+        originals: FetchOriginal,
         processor: ImageProcessor,
         clock: Clock,
         admission: OriginAdmission,
         fallback_original: bytes,
         shared: SharedCaching,
         metrics: Metrics = NO_METRICS,
-        originals: SingleFlight[Original] | None = None,
         offload: Offload | None = None,
     ) -> None:
         self._cache = cache
-        self._origin = origin
         self._processor = processor
         self._clock = clock
         self._admission = admission
@@ -106,8 +104,8 @@ class ServeImage:
         self._flights = SingleFlight()
         self._generations: SingleFlight[ImageResult] = SingleFlight()
         self._shared = shared
-        # shared with the info route when given, so both ask the origin once (ADR 24)
-        self._originals = originals if originals is not None else SingleFlight[Original]()
+        # one fetch per origin path at a time, shared with the info route (ADR 24)
+        self._originals = originals
         self._metrics = metrics
         self._offload = offload
         self._keys: dict[tuple[ImageRequest, str | None], tuple[TransformSpec, ResultKey]] = {}
@@ -218,7 +216,7 @@ class ServeImage:
         heavy original of a request is rendered by a worker when one takes it in time."""
         started = time.perf_counter()
         try:
-            original = await self._originals.run(source.origin_path, lambda: self._fetch(source))
+            original = await self._originals.shared(source)
             if query is not None:
                 made = await self._elsewhere(original.data, query, key)
                 if made is not None:
@@ -247,22 +245,6 @@ class ServeImage:
             return None if cached is None else cached[0]
 
         return await offload.elsewhere(query.path, query.accept, stored)
-
-    async def _fetch(self, source: ImageSource) -> Original:
-        """Fetch the original, timed as the `fetch` phase and counted by outcome."""
-        started = time.perf_counter()
-        try:
-            original = await self._origin.fetch(source)
-        except ApplicationError as exc:
-            self._fetched(exc.reason.value, started, 0)
-            raise
-        self._fetched("success", started, len(original.data))
-        return original
-
-    def _fetched(self, outcome: str, started: float, size: int) -> None:
-        seconds = time.perf_counter() - started
-        record("fetch", seconds)
-        self._metrics.origin_fetch(outcome=outcome, seconds=seconds, size_bytes=size)
 
     async def _render(self, original: bytes, spec: TransformSpec, tenant: str) -> Rendition:
         """Transform, timed as the `transform` phase and counted by format and outcome."""

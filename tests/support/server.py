@@ -80,17 +80,7 @@ class RunningServer:
 
     def stop(self) -> int | None:
         process, self._process = self._process, None
-        if process is None:
-            return None
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(STOP_TIMEOUT)
-        reap_group(process.pid)
-        return process.returncode
+        return None if process is None else stopped(process)
 
     @property
     def pid(self) -> int:
@@ -148,6 +138,20 @@ class RunningServer:
         raise RuntimeError(f"server not ready after {START_TIMEOUT}s:\n{self.log_text()}")
 
 
+def stopped(process: subprocess.Popen[bytes]) -> int | None:
+    """Stop `process` (SIGTERM, then SIGKILL after STOP_TIMEOUT) and what is left of its
+    group; answers its exit status."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(STOP_TIMEOUT)
+    reap_group(process.pid)
+    return process.returncode
+
+
 def reap_group(leader: int) -> None:
     """End what is left of a stopped (or SIGKILLed) process's group: render processes and
     resource trackers outlive a killed parent, and would load the machine for later tests."""
@@ -198,17 +202,7 @@ class RunningWorker:
 
     def stop(self) -> int | None:
         process, self._process = self._process, None
-        if process is None:
-            return None
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(STOP_TIMEOUT)
-        reap_group(process.pid)
-        return process.returncode
+        return None if process is None else stopped(process)
 
     def log_text(self) -> str:
         return self._log_path.read_text(errors="replace") if self._log_path.exists() else ""

@@ -12,7 +12,6 @@ from application.describe_image import (
     InfoCaching,
     InfoOutcome,
 )
-from application.fetch_original import FetchOriginal
 from application.ports.work_leases import WorkLeases
 from application.shared_flight import SharedFlight
 from entrypoints.composition.imaging import source_limits
@@ -51,9 +50,7 @@ class Features(containers.DeclarativeContainer):
         cache=imaging.result_cache,
         # the image route's own per-origin-path flights: an image and its info, asked for
         # together, share one fetch
-        fetch=providers.Singleton(
-            FetchOriginal, origin.fetcher, imaging.original_fetches, core.metrics
-        ),
+        fetch=imaging.fetch_original,
         describer=describer,
         clock=core.clock,
         admission=origin.admission,

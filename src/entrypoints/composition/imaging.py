@@ -14,6 +14,7 @@ from dependency_injector import containers, providers
 from adapters.disk import DiskResultCache
 from adapters.memory import MemoryNegativeCache, MemoryResultCache
 from adapters.pillow import PillowImageProcessor, RenderProcesses, SourceLimits
+from application.fetch_original import FetchOriginal
 from application.flush_tenant import FlushTenant, ForgetFlushedTenants
 from application.offload import Offload
 from application.ports.image_processor import ImageProcessor
@@ -147,10 +148,13 @@ class Imaging(containers.DeclarativeContainer):
     )
     # heavy renders on the workers: set by `wire_jobs` when a broker is configured (ADR 27)
     offload: providers.Provider[Offload | None] = providers.Object(None)
+    fetch_original = providers.Singleton(
+        FetchOriginal, origin.fetcher, original_fetches, core.metrics
+    )
     serve_image = providers.Singleton(
         ServeImage,
         cache=result_cache,
-        origin=origin.fetcher,
+        originals=fetch_original,
         processor=render_gate,
         clock=core.clock,
         admission=origin.admission,
@@ -163,7 +167,6 @@ class Imaging(containers.DeclarativeContainer):
             access=shared.access_counter,
         ),
         metrics=core.metrics,
-        originals=original_fetches,
         offload=offload,
     )
 

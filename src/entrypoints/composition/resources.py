@@ -37,7 +37,6 @@ class Stoppable(Protocol):
 C = TypeVar("C", bound=Closable)
 D = TypeVar("D", bound=Drainable)
 S = TypeVar("S", bound=Stoppable)
-T = TypeVar("T")
 
 
 async def closed_after(
@@ -77,11 +76,6 @@ async def running(service: S, enabled: bool) -> AsyncIterator[S]:
         yield service
     finally:
         await service.stop()
-
-
-async def kept(value: T) -> AsyncIterator[T]:
-    """`value` as a resource with nothing to release: it orders the resources that use it."""
-    yield value
 
 
 def resources_in_order(
