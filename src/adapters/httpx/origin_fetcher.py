@@ -1,6 +1,6 @@
 """Fetch originals from an HTTP origin: bounded in time and size, retried, guarded, broken-off.
 
-One `HttpxOriginFetcher` per process holds one pooled `httpx.AsyncClient`. A fetch is:
+One `HttpxOriginFetcher` per process holds one pooled httpx transport. A fetch is:
 
     for each hop (the URL, then at most 3 redirects):
         check the hop's URL            scheme, no credentials, no https→http, host allowed
@@ -9,8 +9,12 @@ One `HttpxOriginFetcher` per process holds one pooled `httpx.AsyncClient`. A fet
                                        504 (backoff with full jitter, or Retry-After); no other
         record the outcome             only network errors, timeouts and 5xx count as failures
 
-all within one overall deadline. Connections are opened by `GuardedNetworkBackend`, which
-checks the address actually connected to. Bodies are read by `read_original` (format sniffed,
+all within one overall deadline. Requests go straight to the transport, not through an
+`httpx.AsyncClient`: the client's redirect, cookie and URL-merging machinery (which parsed every
+answer's headers into a cookie jar) is work a fetch that follows its own redirects and keeps no
+cookies does not need, and it was a tenth of the server's CPU per miss (docs/performance.md).
+Connections are opened by `GuardedNetworkBackend`, which checks the address actually connected
+to. Bodies are read by `read_original` (format sniffed,
 per-format caps). httpx errors become the port's errors here and nowhere else.
 """
 
@@ -81,7 +85,7 @@ class OriginTimeouts:
 
 
 class HttpxOriginFetcher(OriginFetcher):
-    """GETs `{base_url}/{origin_path}` through one pooled `httpx.AsyncClient`.
+    """GETs `{base_url}/{origin_path}` through one pooled httpx transport.
 
     Answers, after retries, become port errors:
 
@@ -131,20 +135,15 @@ class HttpxOriginFetcher(OriginFetcher):
             max_keepalive_connections=max_connections,
             keepalive_expiry=self._timeouts.keep_alive,
         )
-        self._client = httpx.AsyncClient(
-            headers={"User-Agent": user_agent, "Accept-Encoding": "identity"},
-            timeout=httpx.Timeout(
-                connect=self._timeouts.connect,
-                read=self._timeouts.read,
-                write=self._timeouts.read,
-                pool=self._timeouts.pool,
-            ),
-            follow_redirects=False,
-            # Proxies and certificates come from the arguments, never from the environment.
-            trust_env=False,
-            transport=GuardedTransport(backend, limits=limits),
-            event_hooks={"response": [_refuse_unparseable_location]},
-        )
+        # Proxies and certificates come from the arguments, never from the environment.
+        self._transport = GuardedTransport(backend, limits=limits)
+        self._headers = {"User-Agent": user_agent, "Accept-Encoding": "identity"}
+        self._timeout = httpx.Timeout(
+            connect=self._timeouts.connect,
+            read=self._timeouts.read,
+            write=self._timeouts.read,
+            pool=self._timeouts.pool,
+        ).as_dict()
 
     async def fetch(self, source: ImageSource) -> Original:
         deadline = asyncio.get_running_loop().time() + self._timeouts.total
@@ -159,7 +158,7 @@ class HttpxOriginFetcher(OriginFetcher):
         raise OriginRefused(f"more than {MAX_REDIRECTS} redirects for {source.origin_path}")
 
     async def close(self) -> None:
-        await self._client.aclose()
+        await self._transport.aclose()
 
     def _url_for(self, origin_path: str) -> str:
         # Each segment percent-encoded as UTF-8, so spaces and non-ASCII names are valid URLs.
@@ -239,12 +238,16 @@ class HttpxOriginFetcher(OriginFetcher):
 
     async def _attempt(self, url: httpx.URL) -> Original | httpx.URL:
         try:
-            async with self._client.stream("GET", url, headers=_traced()) as response:
+            request = httpx.Request(
+                "GET", url, headers=self._headers | _traced(), extensions={"timeout": self._timeout}
+            )
+            response = await self._transport.handle_async_request(request)
+            try:
                 return await self._answer(response, url)
+            finally:
+                await response.aclose()
         except AddressRefused as exc:
             raise _failed(OriginRefused(str(exc)), exc, Outcome.NEUTRAL) from exc
-        except _UnparseableLocation as exc:
-            raise _failed(OriginRefused(str(exc)), exc, Outcome.SUCCESS) from exc
         except httpx.PoolTimeout as exc:  # our own pool is full: not the origin's failure
             raise _failed(OriginTimeout("no free connection"), exc, Outcome.NEUTRAL) from exc
         except httpx.TimeoutException as exc:
@@ -284,21 +287,6 @@ class HttpxOriginFetcher(OriginFetcher):
             return await read_original(response, self._caps, url.path)
         except OriginError as exc:  # too large, not an image: the origin itself is fine
             raise _failed(exc, exc.__cause__, Outcome.SUCCESS) from exc.__cause__
-
-
-class _UnparseableLocation(Exception):
-    """A redirect whose Location is no URL (e.g. a host like `0177.0.0.1`)."""
-
-
-async def _refuse_unparseable_location(response: httpx.Response) -> None:
-    """Response hook: refuse an invalid Location before httpx reads it as a protocol error
-    (which would be retried and counted against the origin)."""
-    location = response.headers.get("location")
-    if response.is_redirect and location is not None:
-        try:
-            httpx.URL(location)
-        except httpx.InvalidURL as exc:
-            raise _UnparseableLocation(f"invalid redirect: {exc}") from exc
 
 
 class _Failed(Exception):
