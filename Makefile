@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/transform_bench.py
 	$(BIN)/python bench/cache_bench.py
 	$(BIN)/python bench/quality_bench.py
+	$(BIN)/python bench/case_bench.py
 	$(BIN)/python bench/miss_bench.py
 
 clean:
