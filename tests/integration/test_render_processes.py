@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import io
 import os
-import platform
 import re
-import resource
 import signal
 import time
 import zlib
 from collections.abc import Iterator
 from concurrent.futures import wait
-from functools import partial
 from pathlib import Path
 
 import httpx
@@ -26,7 +23,6 @@ from adapters.pillow.processes import (
     RenderProcesses,
     SharedOriginals,
 )
-from adapters.system import retain_freed_memory
 from tests.support import images
 from tests.support.origin_server import LoopbackOrigin, Reply
 from tests.support.server import RunningServer
@@ -164,34 +160,6 @@ def test_every_original_arrives_whole_by_shared_memory_or_by_the_pipe() -> None:
         assert again == zlib.crc32(grown)
     finally:
         pool.shutdown()
-
-
-def fresh_buffer_faults(_: bytes) -> int:
-    """Page faults of a render-sized round of buffers (four of 4 MiB), after one warm-up round."""
-    counts = []
-    for _ in range(2):
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-        for _ in range(10):
-            held = [b"x" * (4 << 20) for _ in range(4)]
-            del held
-        counts.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
-    return counts[-1]
-
-
-@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="the settings are glibc's own")
-def test_render_processes_run_their_setup_and_keep_freed_memory() -> None:
-    limits = SourceLimits(50_000_000, 500, 100_000_000, 20.0)
-    plain = RenderProcesses(1, limits)
-    retaining = RenderProcesses(1, limits, setup=partial(retain_freed_memory, 64 << 20))
-    try:
-        untouched = plain.submit_with_original(fresh_buffer_faults, b"x").result(timeout=60)
-        retained = retaining.submit_with_original(fresh_buffer_faults, b"x").result(timeout=60)
-    finally:
-        plain.shutdown()
-        retaining.shutdown()
-    pages = 10 * 4 * (4 << 20) // 4096
-    assert untouched > pages // 2
-    assert retained < pages // 100
 
 
 def test_segments_are_reused_grown_to_fit_and_unlinked_when_closed() -> None:

@@ -44,18 +44,11 @@ ATTACHED_IN_CHILD = 8
 
 
 class RenderProcesses(Executor):
-    """An executor over `processes` spawned processes, restarted when one of them dies.
+    """An executor over `processes` spawned processes, restarted when one of them dies."""
 
-    Each process runs `setup` first, when given (a picklable callable: a module-level function
-    or a `functools.partial` of one), then applies `limits` to Pillow.
-    """
-
-    def __init__(
-        self, processes: int, limits: SourceLimits, setup: Callable[[], object] | None = None
-    ) -> None:
+    def __init__(self, processes: int, limits: SourceLimits) -> None:
         self._processes = processes
         self._limits = limits
-        self._setup = setup
         self._lock = threading.Lock()
         self._originals = SharedOriginals(processes + 1)
         self._pool = self._fresh_pool()
@@ -126,20 +119,13 @@ class RenderProcesses(Executor):
             return self._pool
 
     def _fresh_pool(self) -> ProcessPoolExecutor:
-        initargs: tuple[Any, ...] = (self._limits, self._setup)
+        initargs: tuple[Any, ...] = (self._limits,)
         return ProcessPoolExecutor(
             max_workers=self._processes,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_started,
+            initializer=guard_pillow,
             initargs=initargs,
         )
-
-
-def _started(limits: SourceLimits, setup: Callable[[], object] | None) -> None:
-    """The first thing a render process runs."""
-    if setup is not None:
-        setup()
-    guard_pillow(limits)
 
 
 def _ready() -> None:

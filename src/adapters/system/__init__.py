@@ -1,14 +1,7 @@
-"""Adapters to the operating system: file systems (statvfs, access), this process (/proc) and
-its allocator (glibc)."""
+"""Adapters to the operating system: file systems (statvfs, access) and this process (/proc)."""
 
-from adapters.system.allocator import retain_freed_memory
 from adapters.system.disk_space import StatvfsDiskSpace
 from adapters.system.process_stats import ProcfsProcessStats
 from adapters.system.storage import WritableDirectoryIndicator
 
-__all__ = [
-    "ProcfsProcessStats",
-    "StatvfsDiskSpace",
-    "WritableDirectoryIndicator",
-    "retain_freed_memory",
-]
+__all__ = ["ProcfsProcessStats", "StatvfsDiskSpace", "WritableDirectoryIndicator"]

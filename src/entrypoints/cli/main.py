@@ -29,7 +29,7 @@ from entrypoints.cli.cache import add_cache_commands
 from entrypoints.cli.jobs import add_job_commands
 from entrypoints.cli.sign import add_sign_command
 from entrypoints.cli.storage import add_storage_commands
-from entrypoints.composition import build_container, prepare_process
+from entrypoints.composition import build_container
 from entrypoints.http.app import make_app
 from entrypoints.http.server import serve
 from entrypoints.logs import configure_logging
@@ -86,7 +86,6 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     for warning in inspect_environment().warnings():
         logging.getLogger("media_stream.settings").warning(warning)
     settings = settings.model_copy(update={"IMAGE_RENDER_PROCESSES": _workers(settings, args)})
-    prepare_process(settings)
     container = build_container(settings)
     app = make_app(container)
     config = uvicorn.Config(

@@ -27,12 +27,7 @@ from dependency_injector import containers, providers
 from entrypoints.composition.core import Core
 from entrypoints.composition.features import Features
 from entrypoints.composition.http import Http, ImageRoute, InfoRoute
-from entrypoints.composition.imaging import (
-    FALLBACK_IMAGE,
-    STATIC_DIRECTORY,
-    Imaging,
-    prepare_process,
-)
+from entrypoints.composition.imaging import FALLBACK_IMAGE, STATIC_DIRECTORY, Imaging
 from entrypoints.composition.jobs import Jobs, wire_jobs
 from entrypoints.composition.operations import Operations
 from entrypoints.composition.origin import Origin
@@ -51,7 +46,6 @@ __all__ = [
     "close_container",
     "open_container",
     "opened",
-    "prepare_process",
 ]
 
 

@@ -7,7 +7,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
-from functools import partial
 from pathlib import Path
 
 from dependency_injector import containers, providers
@@ -15,7 +14,6 @@ from dependency_injector import containers, providers
 from adapters.disk import DiskResultCache
 from adapters.memory import MemoryNegativeCache, MemoryResultCache
 from adapters.pillow import PillowImageProcessor, RenderProcesses, SourceLimits
-from adapters.system import retain_freed_memory
 from application.fetch_original import FetchOriginal
 from application.flush_tenant import FlushTenant, ForgetFlushedTenants
 from application.offload import Offload
@@ -41,16 +39,6 @@ STATIC_DIRECTORY = Path(__file__).resolve().parent.parent / "http" / "static"
 FALLBACK_IMAGE = STATIC_DIRECTORY / "default.png"
 
 
-MIB = 1024 * 1024
-
-
-def prepare_process(settings: Settings) -> None:
-    """What a serving or worker process sets for itself before its container is built: its
-    allocator keeps `MEMORY_RETAIN_MB` of freed memory for reuse (render processes do the same
-    when they start)."""
-    retain_freed_memory(settings.MEMORY_RETAIN_MB * MIB)
-
-
 def source_limits(settings: Settings) -> SourceLimits:
     return SourceLimits(
         settings.MAX_SOURCE_PIXELS,
@@ -64,11 +52,7 @@ def image_pool(settings: Settings) -> Iterator[Executor]:
     """Where renders run: IMAGE_RENDER_PROCESSES processes (ADR 21), or threads of this one."""
     pool: Executor
     if settings.IMAGE_RENDER_PROCESSES > 0:
-        pool = RenderProcesses(
-            settings.IMAGE_RENDER_PROCESSES,
-            source_limits(settings),
-            setup=partial(retain_freed_memory, settings.MEMORY_RETAIN_MB * MIB),
-        )
+        pool = RenderProcesses(settings.IMAGE_RENDER_PROCESSES, source_limits(settings))
     else:
         pool = ThreadPoolExecutor(
             max_workers=settings.IMAGE_WORKER_THREADS, thread_name_prefix="pillow"

@@ -20,6 +20,3 @@ class ImagingSettings(BaseSettings):
     # Renders in this many processes (ADR 21); 0 runs them in IMAGE_WORKER_THREADS threads of
     # the serving process. `media-stream serve --workers N` sets it (default: the CPUs).
     IMAGE_RENDER_PROCESSES: int = Field(default=0, ge=0, le=256)
-    # Freed memory each serving, render and worker process keeps for reuse instead of giving
-    # it back to the kernel (glibc only; 0: the allocator's defaults). docs/performance.md
-    MEMORY_RETAIN_MB: int = Field(default=64, ge=0, le=1024)

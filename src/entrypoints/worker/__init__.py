@@ -16,7 +16,7 @@ import signal
 from collections.abc import Sequence
 
 from domain.jobs import Priority
-from entrypoints.composition import Container, build_container, opened, prepare_process
+from entrypoints.composition import Container, build_container, opened
 from entrypoints.composition.jobs import broker_kind, run_as_worker
 from entrypoints.logs import configure_logging
 from entrypoints.settings import Settings
@@ -58,7 +58,6 @@ def run_workers(
 def run_worker(settings: Settings, threads: int, queues: tuple[str, ...]) -> int:
     """One worker process: the container opened, jobs run until a signal stops it."""
     configure_logging(settings.LOG_LEVEL, settings.LOG_FORMAT)
-    prepare_process(settings)
     container = build_container(settings)
     run_as_worker(container, threads, queues or QUEUES)
     asyncio.run(_until_stopped(container, threads, queues or QUEUES))
