@@ -30,6 +30,7 @@ from cache_bench import IMAGE, bare_app
 from entrypoints.composition import Container, build_container, close_container, open_container
 from entrypoints.http.app import make_app, make_litestar
 from entrypoints.http.edge import HttpEdge, http_edge
+from entrypoints.http.images import ImagesAtTheEdge
 from entrypoints.http.observability import Exchange, RequestObserver
 from entrypoints.http.security import CorsPolicy, Headers
 from entrypoints.settings import Settings
@@ -83,9 +84,10 @@ async def microseconds_per_request(app: ASGIApp) -> float:
 
 def variants(container: Container, body: bytes) -> dict[str, ASGIApp]:
     litestar = make_litestar(container)
-    whole = http_edge(litestar, container)
+    whole = http_edge(litestar, container, ImagesAtTheEdge(litestar, container.http.image_route))
     observer = whole._observer
     parts = {
+        "images": whole._images,
         "admission": whole._admission,
         "cors": whole._cors,
         "observer": observer,
@@ -101,6 +103,7 @@ def variants(container: Container, body: bytes) -> dict[str, ASGIApp]:
         "bare route": bare_app(body),
         "Litestar app": litestar,
         "service": whole,
+        "service, images through Litestar": HttpEdge(litestar, **{**parts, "images": None}),  # type: ignore[arg-type]
         "service without rate limits": HttpEdge(litestar, **{**parts, "admission": None}),  # type: ignore[arg-type]
         "service without report": HttpEdge(litestar, **{**parts, "observer": unreported}),  # type: ignore[arg-type]
         "service without security headers": HttpEdge(

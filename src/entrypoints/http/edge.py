@@ -19,7 +19,7 @@ every response start; docs/performance.md says what each part costs a memory hit
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, ReceiveMessage, Scope, Send
@@ -30,6 +30,8 @@ from application.timing import PhaseTimings, recording
 from entrypoints.composition import Container
 from entrypoints.http.correlation import HEADER as CORRELATION_HEADER
 from entrypoints.http.correlation import correlation_id_of
+from entrypoints.http.image_response import Head
+from entrypoints.http.images import ImagesAtTheEdge
 from entrypoints.http.observability import (
     OPERATIONAL_PREFIXES,
     Exchange,
@@ -46,12 +48,21 @@ _CALLER = frozenset({b"user-agent", b"referer", b"origin"})
 _FORWARDED = b"x-forwarded-for"
 _PREFLIGHT_METHOD = b"access-control-request-method"
 _PREFLIGHT_HEADERS = b"access-control-request-headers"
-_READ = frozenset({*_CALLER, _FORWARDED, _PREFLIGHT_METHOD, _PREFLIGHT_HEADERS})
+_HOST = b"host"
+_CONDITIONS = (b"accept", b"if-none-match", b"if-modified-since")  # what an image answer reads
+_READ = frozenset(
+    {*_CALLER, _FORWARDED, _PREFLIGHT_METHOD, _PREFLIGHT_HEADERS, _HOST, *_CONDITIONS}
+)
+# prepared heads (tuples) remembered with the edge's headers added, per allowed origin
+SECURED_HEADS_REMEMBERED = 4096
 
 
-def http_edge(app: ASGIApp, container: Container) -> HttpEdge:
+def http_edge(
+    app: ASGIApp, container: Container, images: ImagesAtTheEdge | None = None
+) -> HttpEdge:
     """`app` behind the edge, with the container's limits (unless `RATE_LIMIT_ENABLED=false`),
-    CORS policy, metrics, performance watch and lifecycle."""
+    CORS policy, metrics, performance watch and lifecycle; `images` answers the image route
+    at the edge (`images.py`), else Litestar does."""
     settings = container.settings()
     live = container.core.live_settings()
     lifecycle = container.core.lifecycle()
@@ -68,13 +79,15 @@ def http_edge(app: ASGIApp, container: Container) -> HttpEdge:
             slow_threshold_ms=lambda: live.current.SLOW_REQUEST_THRESHOLD_MS,
         ),
         lifecycle=lifecycle,
+        images=images,
     )
 
 
 class HttpEdge:
     """ASGI wrapper: correlation ID, drain refusal, CORS, rate limits, security headers and
     the request's report, around `app`. `admission` None: no rate limits; else it gives the
-    rate-limit use case, taken at the first request (once the container is open)."""
+    rate-limit use case, taken at the first request (once the container is open). `images`:
+    the image requests it takes are answered here instead of by `app`'s router."""
 
     def __init__(
         self,
@@ -84,8 +97,11 @@ class HttpEdge:
         cors: CorsPolicy,
         observer: RequestObserver,
         lifecycle: Lifecycle,
+        images: ImagesAtTheEdge | None = None,
     ) -> None:
         self.app = app
+        self._images = images
+        self._secured: dict[tuple[Head, str | None], tuple[Head, str | None]] = {}
         self._admission = admission
         self._admit: AdmitRequest | None = None
         self._cors = cors
@@ -114,6 +130,7 @@ class HttpEdge:
             self._cors,
             self._cors.allowed_origin(origin.decode("latin-1") if origin is not None else None),
             correlation.encode("latin-1"),
+            self._secured,
         )
         with correlation_scope(correlation), recording() as timings:
             answer.timings = timings
@@ -124,7 +141,7 @@ class HttpEdge:
 
     async def _serve(
         self,
-        scope: Scope,
+        scope: HTTPScope,
         receive: Receive,
         answer: _Answer,
         head: _RequestHead,
@@ -149,6 +166,15 @@ class HttpEdge:
                     if not decision.allowed:
                         await refuse(scope, receive, answer.send, decision)
                         return
+            images = self._images
+            if images is not None and images.takes(scope, exchange.path, read.get(_HOST)):
+                accept, if_none_match, if_modified_since = (
+                    None if value is None else value.decode("latin-1")
+                    for value in map(read.get, _CONDITIONS)
+                )
+                conditions = (accept, if_none_match, if_modified_since)
+                await images(scope, receive, answer.send, conditions)
+                return
 
             async def counting_receive() -> ReceiveMessage:
                 message = await receive()
@@ -192,7 +218,16 @@ class _RequestHead:
 class _Answer:
     """The `send` of one request: completes the answer's head, counts what is sent."""
 
-    __slots__ = ("_allowed", "_correlation", "_cors", "_send", "exchange", "limits", "timings")
+    __slots__ = (
+        "_allowed",
+        "_correlation",
+        "_cors",
+        "_secured",
+        "_send",
+        "exchange",
+        "limits",
+        "timings",
+    )
 
     def __init__(
         self,
@@ -201,8 +236,10 @@ class _Answer:
         cors: CorsPolicy,
         allowed: str | None,
         correlation: bytes,
+        secured: dict[tuple[Head, str | None], tuple[Head, str | None]],
     ) -> None:
         self._send = send
+        self._secured = secured
         self.exchange = exchange
         self._cors = cors
         self._allowed = allowed
@@ -212,21 +249,34 @@ class _Answer:
 
     async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":
-            headers = list(message.get("headers", ()))
+            secured, self.exchange.fallback = self._secure(message.get("headers", ()))
             self.exchange.status = message["status"]
-            self.exchange.fallback = next(
-                (value.decode("latin-1") for name, value in headers if name == b"x-fallback"),
-                None,
-            )
-            self._cors.secure(headers, self._allowed)
+            headers = [*secured, *self.limits]
             total = time.perf_counter() - self.exchange.started
-            headers += self.limits
             headers.append((b"server-timing", self.timings.server_timing(total).encode()))
             headers.append((CORRELATION_HEADER, self._correlation))
             message = {**message, "headers": headers}
         elif message["type"] == "http.response.body":
             self.exchange.response_bytes += len(message.get("body", b""))
         await self._send(message)
+
+    def _secure(self, sent: Iterable[tuple[bytes, bytes]]) -> tuple[Head, str | None]:
+        """The head as sent with the security and CORS headers, and its `X-Fallback`: for a
+        prepared head (a tuple, shared by every answer of a result) worked out once."""
+        key = (sent, self._allowed) if isinstance(sent, tuple) else None
+        if key is not None and (known := self._secured.get(key)) is not None:
+            return known
+        headers = list(sent)
+        self._cors.secure(headers, self._allowed)
+        fallback = next(
+            (value.decode("latin-1") for name, value in headers if name == b"x-fallback"), None
+        )
+        secured = (tuple(headers), fallback)
+        if key is not None:
+            if len(self._secured) >= SECURED_HEADS_REMEMBERED:
+                self._secured.clear()
+            self._secured[key] = secured
+        return secured
 
     async def preflight(self, asked_headers: bytes | None) -> None:
         """Answer a CORS preflight: 204 with what the policy allows."""
