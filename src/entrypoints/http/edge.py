@@ -55,6 +55,8 @@ _READ = frozenset(
 )
 # prepared heads (tuples) remembered with the edge's headers added, per allowed origin
 SECURED_HEADS_REMEMBERED = 4096
+# (id of the head as sent, allowed origin) -> (that head, kept alive; secured; X-Fallback)
+_SecuredHeads = dict[tuple[int, str | None], tuple[Head, Head, str | None]]
 
 
 def http_edge(
@@ -101,7 +103,7 @@ class HttpEdge:
     ) -> None:
         self.app = app
         self._images = images
-        self._secured: dict[tuple[Head, str | None], tuple[Head, str | None]] = {}
+        self._secured: _SecuredHeads = {}
         self._admission = admission
         self._admit: AdmitRequest | None = None
         self._cors = cors
@@ -128,7 +130,7 @@ class HttpEdge:
             send,
             exchange,
             self._cors,
-            self._cors.allowed_origin(origin.decode("latin-1") if origin is not None else None),
+            None if origin is None else self._cors.allowed_origin(origin.decode("latin-1")),
             correlation.encode("latin-1"),
             self._secured,
         )
@@ -168,12 +170,7 @@ class HttpEdge:
                         return
             images = self._images
             if images is not None and images.takes(scope, exchange.path, read.get(_HOST)):
-                accept, if_none_match, if_modified_since = (
-                    None if value is None else value.decode("latin-1")
-                    for value in map(read.get, _CONDITIONS)
-                )
-                conditions = (accept, if_none_match, if_modified_since)
-                await images(scope, receive, answer.send, conditions)
+                await images(scope, receive, answer.send, head.conditions())
                 return
 
             async def counting_receive() -> ReceiveMessage:
@@ -214,6 +211,16 @@ class _RequestHead:
         head.size = size
         return head
 
+    def conditions(self) -> tuple[str | None, str | None, str | None]:
+        """The request's `Accept`, `If-None-Match` and `If-Modified-Since` (the first of each)."""
+        read = self.read
+        accept, if_none_match, if_modified_since = (read.get(name) for name in _CONDITIONS)
+        return (
+            None if accept is None else accept.decode("latin-1"),
+            None if if_none_match is None else if_none_match.decode("latin-1"),
+            None if if_modified_since is None else if_modified_since.decode("latin-1"),
+        )
+
 
 class _Answer:
     """The `send` of one request: completes the answer's head, counts what is sent."""
@@ -236,7 +243,7 @@ class _Answer:
         cors: CorsPolicy,
         allowed: str | None,
         correlation: bytes,
-        secured: dict[tuple[Head, str | None], tuple[Head, str | None]],
+        secured: _SecuredHeads,
     ) -> None:
         self._send = send
         self._secured = secured
@@ -248,35 +255,41 @@ class _Answer:
         self.timings = PhaseTimings()
 
     async def send(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
-            secured, self.exchange.fallback = self._secure(message.get("headers", ()))
-            self.exchange.status = message["status"]
-            headers = [*secured, *self.limits]
-            total = time.perf_counter() - self.exchange.started
-            headers.append((b"server-timing", self.timings.server_timing(total).encode()))
-            headers.append((CORRELATION_HEADER, self._correlation))
-            message = {**message, "headers": headers}
-        elif message["type"] == "http.response.body":
+        if message["type"] == "http.response.body":
             self.exchange.response_bytes += len(message.get("body", b""))
+        elif message["type"] == "http.response.start":
+            exchange = self.exchange
+            secured, exchange.fallback = self._secure(message.get("headers", ()))
+            exchange.status = message["status"]
+            timing = self.timings.server_timing(time.perf_counter() - exchange.started)
+            headers = [
+                *secured,
+                *self.limits,
+                (b"server-timing", timing.encode()),
+                (CORRELATION_HEADER, self._correlation),
+            ]
+            message = {**message, "headers": headers}
         await self._send(message)
 
     def _secure(self, sent: Iterable[tuple[bytes, bytes]]) -> tuple[Head, str | None]:
         """The head as sent with the security and CORS headers, and its `X-Fallback`: for a
         prepared head (a tuple, shared by every answer of a result) worked out once."""
-        key = (sent, self._allowed) if isinstance(sent, tuple) else None
-        if key is not None and (known := self._secured.get(key)) is not None:
-            return known
+        prepared = sent if isinstance(sent, tuple) else None
+        if prepared is not None:
+            known = self._secured.get((id(prepared), self._allowed))
+            if known is not None and known[0] is prepared:  # that head, not another at its id
+                return known[1], known[2]
         headers = list(sent)
         self._cors.secure(headers, self._allowed)
         fallback = next(
             (value.decode("latin-1") for name, value in headers if name == b"x-fallback"), None
         )
-        secured = (tuple(headers), fallback)
-        if key is not None:
+        secured = tuple(headers)
+        if prepared is not None:
             if len(self._secured) >= SECURED_HEADS_REMEMBERED:
                 self._secured.clear()
-            self._secured[key] = secured
-        return secured
+            self._secured[(id(prepared), self._allowed)] = (prepared, secured, fallback)
+        return secured, fallback
 
     async def preflight(self, asked_headers: bytes | None) -> None:
         """Answer a CORS preflight: 204 with what the policy allows."""

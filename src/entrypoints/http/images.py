@@ -132,7 +132,9 @@ class ImagesAtTheEdge:
         if found is None:
             raise LookupError("the Litestar app has no image route")
         self._handler = found["handler"]
-        self._template = found["paths"][0]
+        # the route template Litestar's router puts in the scope (`{rest}`, without the type)
+        path = found["paths"][0]
+        self._template = next(route.path_format for route in app.routes if route.path == path)
         self._image_route = image_route
         self._route: ImageRoute | None = None
 
