@@ -29,7 +29,7 @@ from application.correlation import correlation_scope
 from application.timing import PhaseTimings, recording
 from entrypoints.composition import Container
 from entrypoints.http.correlation import HEADER as CORRELATION_HEADER
-from entrypoints.http.correlation import correlation_id_of
+from entrypoints.http.correlation import decide_correlation_id
 from entrypoints.http.image_response import Head
 from entrypoints.http.images import ImagesAtTheEdge
 from entrypoints.http.observability import (
@@ -49,10 +49,9 @@ _FORWARDED = b"x-forwarded-for"
 _PREFLIGHT_METHOD = b"access-control-request-method"
 _PREFLIGHT_HEADERS = b"access-control-request-headers"
 _HOST = b"host"
-_CONDITIONS = (b"accept", b"if-none-match", b"if-modified-since")  # what an image answer reads
-_READ = frozenset(
-    {*_CALLER, _FORWARDED, _PREFLIGHT_METHOD, _PREFLIGHT_HEADERS, _HOST, *_CONDITIONS}
-)
+_CONDITIONS = (b"accept", b"if-none-match", b"if-modified-since")  # what image answers read
+# the first of each kept (X-Correlation-ID and every X-Forwarded-For are read apart)
+_READ = frozenset({*_CALLER, _PREFLIGHT_METHOD, _PREFLIGHT_HEADERS, _HOST, *_CONDITIONS})
 # prepared heads (tuples) remembered with the edge's headers added, per allowed origin
 SECURED_HEADS_REMEMBERED = 4096
 # (id of the head as sent, allowed origin) -> (that head, kept alive; secured; X-Fallback)
@@ -124,18 +123,18 @@ class HttpEdge:
             request_bytes=head.size,
             started=started,
         )
-        correlation = correlation_id_of(scope, head.correlation)
+        correlation = decide_correlation_id(scope, head.correlation)
         origin = head.read.get(b"origin")
-        answer = _Answer(
-            send,
-            exchange,
-            self._cors,
-            None if origin is None else self._cors.allowed_origin(origin.decode("latin-1")),
-            correlation.encode("latin-1"),
-            self._secured,
-        )
         with correlation_scope(correlation), recording() as timings:
-            answer.timings = timings
+            answer = _Answer(
+                send,
+                exchange,
+                self._cors,
+                None if origin is None else self._cors.allowed_origin(origin.decode("latin-1")),
+                correlation.encode("latin-1"),
+                self._secured,
+                timings,
+            )
             try:
                 await self._serve(scope, receive, answer, head)
             finally:
@@ -198,23 +197,27 @@ class _RequestHead:
     @classmethod
     def of(cls, scope: HTTPScope, raw_path: bytes) -> _RequestHead:
         head = cls()
+        read = head.read
         size = len(scope["method"]) + len(raw_path) + len(scope.get("query_string", b"")) + 11
         for name, value in scope.get("headers", ()):
             size += len(name) + len(value) + 4
-            if name == CORRELATION_HEADER:
+            if name in _READ:
+                if name not in read:
+                    read[name] = value
+            elif name == CORRELATION_HEADER:
                 if head.correlation is None:
                     head.correlation = value
             elif name == _FORWARDED:
                 head.forwarded.append(value)
-            elif name in _READ:
-                head.read.setdefault(name, value)
         head.size = size
         return head
 
     def conditions(self) -> tuple[str | None, str | None, str | None]:
         """The request's `Accept`, `If-None-Match` and `If-Modified-Since` (the first of each)."""
         read = self.read
-        accept, if_none_match, if_modified_since = (read.get(name) for name in _CONDITIONS)
+        accept = read.get(b"accept")
+        if_none_match = read.get(b"if-none-match")
+        if_modified_since = read.get(b"if-modified-since")
         return (
             None if accept is None else accept.decode("latin-1"),
             None if if_none_match is None else if_none_match.decode("latin-1"),
@@ -244,6 +247,7 @@ class _Answer:
         allowed: str | None,
         correlation: bytes,
         secured: _SecuredHeads,
+        timings: PhaseTimings,
     ) -> None:
         self._send = send
         self._secured = secured
@@ -252,7 +256,7 @@ class _Answer:
         self._allowed = allowed
         self._correlation = correlation
         self.limits: Headers = []
-        self.timings = PhaseTimings()
+        self.timings = timings
 
     async def send(self, message: Message) -> None:
         if message["type"] == "http.response.body":

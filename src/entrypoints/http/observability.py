@@ -118,10 +118,7 @@ class RequestObserver:
         if exchange.fallback is not None:
             self._metrics.error(kind="fallback", code=exchange.fallback)
         if route in IMAGE_ROUTES and exchange.status < 500:
-            observe = self._watch.observe
-            for phase, spent in timings.items():
-                observe(phase, spent)
-            observe("total", seconds)
+            self._watch.observe_request(timings.items(), seconds)
         self._log(route, exchange, seconds, timings)
 
     def _log(self, route: str, exchange: Exchange, seconds: float, timings: PhaseTimings) -> None:
