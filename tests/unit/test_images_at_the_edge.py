@@ -194,3 +194,15 @@ def test_image_answers_at_the_edge_are_reported_under_their_route(tmp_path: Path
     )
     preset = {"method": "GET", "route": "/media_stream-image/{rest}", "status": "200"}
     assert metrics.value("mediastream_http_request_duration_seconds_count", **preset) == 1
+
+
+def test_the_edge_refuses_to_answer_for_a_route_with_hooks_it_would_skip(tmp_path: Path) -> None:
+    container = a_node(tmp_path, MemoryMetrics())
+    litestar = make_litestar(container)
+
+    async def before_send(message: object, scope: object) -> None:
+        return None
+
+    litestar.before_send.append(before_send)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="hooks the edge skips"):
+        ImagesAtTheEdge(litestar, container.http.image_route)

@@ -8,8 +8,9 @@ Per HTTP request, with one pass over the request's headers and one over the answ
 3. CORS preflights, answered here before rate limits and routing (`security.py`);
 4. the rate limits (`rate_limit.py`): `AdmitRequest` decides; `X-RateLimit-*` on the
    answer, or a JSON 429;
-5. the app; its answer gets the security and CORS headers, `Server-Timing` and the
-   correlation ID;
+5. the app, or for the image requests it takes, the image route answered here
+   (`ImagesAtTheEdge`, `images.py`: no router); the answer gets the security and CORS headers
+   (worked out once per prepared head), `Server-Timing` and the correlation ID;
 6. the report (`observability.py`): metrics, the access log, the performance watch.
 
 These were four nested wrappers, each with its own pass over the headers and its own copy of

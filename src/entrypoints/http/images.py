@@ -1,5 +1,8 @@
 """The image routes: parse (signatures and presets applied), serve through the use case,
-answer with the spec's headers (a head prepared per result: `image_response.py`)."""
+answer with the spec's headers (a head prepared per result: `image_response.py`).
+
+The route is registered with Litestar, and the HTTP edge answers the GET and HEAD requests it
+can without Litestar's router (`ImagesAtTheEdge`): both call `answer_image`."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from litestar import HttpMethod, Litestar, Request, route
 from litestar._asgi.utils import is_valid_host
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import QueryParameter
 from litestar.types import HTTPScope, Receive, Send
 
@@ -131,7 +135,18 @@ class ImagesAtTheEdge:
         found = app.get_handler_index_by_name("image")
         if found is None:
             raise LookupError("the Litestar app has no image route")
-        self._handler = found["handler"]
+        handler = self._handler = found["handler"]
+        if not isinstance(handler, HTTPRouteHandler):
+            raise LookupError("the Litestar app's image route is not an HTTP route")
+        hooked = (
+            handler.resolve_guards(),
+            handler.resolve_middleware(),
+            handler.resolve_before_request(),
+            handler.resolve_after_response(),
+            app.before_send,
+        )
+        if any(hooked):  # they would run for the routed requests only
+            raise ValueError("the image route has guards, middleware or hooks the edge skips")
         # the route template Litestar's router puts in the scope (`{rest}`, without the type)
         path = found["paths"][0]
         self._template = next(route.path_format for route in app.routes if route.path == path)
