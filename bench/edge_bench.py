@@ -7,7 +7,10 @@ round of each counts. CPU time of this process, so other work on the box does no
 - bare route: a Litestar app whose one route returns the result's bytes (cache_bench's baseline);
 - Litestar app: the service's own Litestar app without the edge (routing, the image route, the
   use case with its memory hit, the cache metrics, the prepared head);
-- service: the whole app (`make_app`): the HTTP edge around the Litestar app;
+- service: the whole app (`make_app`): the HTTP edge, which answers the image route itself
+  (`ImagesAtTheEdge`: the same route and use case, without Litestar's router);
+- service, images through Litestar: the edge handing image requests to the Litestar app, as
+  before the edge answered them;
 - service without X: the edge with one part left out, so `service - (service without X)` is
   what X costs a hit: the rate limits (`AdmitRequest`, the limiter, `X-RateLimit-*`), the
   report (HTTP metrics, access-log decision, performance watch), the security and CORS
@@ -30,6 +33,7 @@ from cache_bench import IMAGE, bare_app
 from entrypoints.composition import Container, build_container, close_container, open_container
 from entrypoints.http.app import make_app, make_litestar
 from entrypoints.http.edge import HttpEdge, http_edge
+from entrypoints.http.images import ImagesAtTheEdge
 from entrypoints.http.observability import Exchange, RequestObserver
 from entrypoints.http.security import CorsPolicy, Headers
 from entrypoints.settings import Settings
@@ -83,9 +87,10 @@ async def microseconds_per_request(app: ASGIApp) -> float:
 
 def variants(container: Container, body: bytes) -> dict[str, ASGIApp]:
     litestar = make_litestar(container)
-    whole = http_edge(litestar, container)
+    whole = http_edge(litestar, container, ImagesAtTheEdge(litestar, container.http.image_route))
     observer = whole._observer
     parts = {
+        "images": whole._images,
         "admission": whole._admission,
         "cors": whole._cors,
         "observer": observer,
@@ -101,6 +106,7 @@ def variants(container: Container, body: bytes) -> dict[str, ASGIApp]:
         "bare route": bare_app(body),
         "Litestar app": litestar,
         "service": whole,
+        "service, images through Litestar": HttpEdge(litestar, **{**parts, "images": None}),  # type: ignore[arg-type]
         "service without rate limits": HttpEdge(litestar, **{**parts, "admission": None}),  # type: ignore[arg-type]
         "service without report": HttpEdge(litestar, **{**parts, "observer": unreported}),  # type: ignore[arg-type]
         "service without security headers": HttpEdge(
@@ -131,7 +137,9 @@ async def main() -> None:
     for name, spent in best.items():
         print(f"{name:<36} {spent:7.1f}")
     service = best["service"]
-    print(f"{'the edge (service - Litestar app)':<36} {service - best['Litestar app']:7.1f}")
+    routed = best["service, images through Litestar"] - service
+    print(f"{'images at the edge save':<36} {routed:7.1f}")
+    print(f"{'service - bare route':<36} {service - best['bare route']:7.1f}")
     for part in ("rate limits", "report", "security headers"):
         print(f"{'  of which ' + part:<36} {service - best['service without ' + part]:7.1f}")
 

@@ -128,7 +128,12 @@ class AccessRecorder:
                 log.exception("writing the access index batch failed")
 
     def _check_size(self) -> None:
-        if self.pending >= self._batch_size:
+        # called on every hit: the union of the pending keys is built only once the two
+        # counts (its upper bound) reach a batch, and not again while a full batch waits
+        size = self._batch_size
+        if self._full.is_set() or len(self._hits) + len(self._stores) < size:
+            return
+        if self.pending >= size:
             self._full.set()
 
     def _keep(self, batch: AccessBatch) -> None:

@@ -22,6 +22,8 @@ from domain.rate_limit import (
 
 # rules remembered per kind and load factor (the factor is 1.0 unless the node is loaded)
 MAX_REMEMBERED_RULES = 256
+# what the policy says of a visit, remembered per visit (clients, their user agents and pages)
+MAX_REMEMBERED_CALLERS = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,16 @@ class Visit:
             if host:
                 hosts.append(host)
         return tuple(hosts)
+
+
+@dataclass(frozen=True, slots=True)
+class _Caller:
+    """What the policy says of a visit: its bucket (None: not limited), whether the bypasses
+    trust it, and for an internal caller they do not trust, the hosts of its pages."""
+
+    bucket: str | None
+    trusted: bool
+    hosts: tuple[str, ...]
 
 
 class AdmitRequest:
@@ -79,18 +91,40 @@ class AdmitRequest:
         self._tenant_hosts = tenant_hosts
         self._rules: dict[tuple[RequestKind, float], RateLimitRule] = {}
         self._load: tuple[LoadReading, float] | None = None  # the last reading and its factor
+        self._callers: dict[Visit, _Caller] = {}
 
     async def __call__(self, visit: Visit) -> RateDecision | None:
-        kind = visit.kind
-        address = self._proxies.client(visit.peer, visit.forwarded_for)
-        bucket = self._policy.bucket(kind, network_of(address), visit.tenant)
-        if bucket is None or (is_internal_address(address) and self._trusted_caller(visit)):
+        caller = self._callers.get(visit)
+        if caller is None:
+            caller = self._caller(visit)
+        if caller.bucket is None or caller.trusted:
             return None
+        # an internal caller on a page of a tenant's domain (they are refreshed: asked each time)
+        tenants = self._tenant_hosts
+        if caller.hosts and tenants is not None and any(map(tenants.permits, caller.hosts)):
+            return None
+        kind = visit.kind
         factor = self._factor(self._gauge.reading())
-        decision = await self._limiter.hit(bucket, self._rule(kind, factor))
-        verdict = "allowed" if decision.allowed else "blocked"
-        self._metrics.rate_limit(decision=verdict, limiter=kind.value)
+        decision = await self._limiter.hit(caller.bucket, self._rule(kind, factor))
+        self._metrics.rate_limit(
+            decision="allowed" if decision.allowed else "blocked", limiter=kind.value
+        )
         return decision
+
+    def _caller(self, visit: Visit) -> _Caller:
+        """What the policy says of who asks: their bucket, and for an internal caller whether
+        the bypasses let them through (the tenants' domains change: asked on every request)."""
+        address = self._proxies.client(visit.peer, visit.forwarded_for)
+        bucket = self._policy.bucket(visit.kind, network_of(address), visit.tenant)
+        trusted, hosts = False, tuple[str, ...]()
+        if bucket is not None and is_internal_address(address):
+            hosts = visit.referring_hosts()
+            trusted = self._policy.bypasses.by_caller(visit.user_agent, hosts)
+        caller = _Caller(bucket, trusted, hosts)
+        if len(self._callers) >= MAX_REMEMBERED_CALLERS:
+            self._callers.clear()
+        self._callers[visit] = caller
+        return caller
 
     def _factor(self, reading: LoadReading) -> float:
         if self._load is None or self._load[0] is not reading:  # gauges reuse a steady reading
@@ -105,17 +139,11 @@ class AdmitRequest:
             rule = self._rules[(kind, factor)] = self._policy.rule(kind, factor)
         return rule
 
-    def _trusted_caller(self, visit: Visit) -> bool:
-        hosts = visit.referring_hosts()
-        if self._policy.bypasses.by_caller(visit.user_agent, hosts):
-            return True
-        tenants = self._tenant_hosts
-        return tenants is not None and any(tenants.permits(host) for host in hosts)
-
     def use_policy(self, policy: RateLimitPolicy) -> None:
         """Apply new limits from the next request on (settings reloaded while serving)."""
         self._policy = policy
         self._rules = {}
+        self._callers = {}
 
     async def close(self) -> None:
         """Release the limiter's store and the gauge's probe."""

@@ -21,7 +21,7 @@ import asyncio
 import logging
 import math
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from application.ports.clock import Clock
@@ -83,10 +83,21 @@ class PerformanceWatch:
 
     def observe(self, phase: str, seconds: float) -> None:
         """Add one sample of `phase` taking `seconds`."""
+        self._add(phase, seconds, self._clock.now())
+
+    def observe_request(self, phases: Iterable[tuple[str, float]], total: float) -> None:
+        """Add the samples of one request: each of its `phases`, then `total` (one clock
+        reading for all of them: they end together)."""
+        now = self._clock.now()
+        for phase, seconds in phases:
+            self._add(phase, seconds, now)
+        self._add("total", total, now)
+
+    def _add(self, phase: str, seconds: float, now: float) -> None:
         samples = self._samples.get(phase)
         if samples is None:
             samples = self._samples[phase] = deque(maxlen=self.MAX_SAMPLES)
-        samples.append((self._clock.now(), seconds))
+        samples.append((now, seconds))
 
     def figures(self) -> list[PhaseFigures]:
         """Every phase's figures over the current window, without changing any state."""

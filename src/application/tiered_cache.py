@@ -75,7 +75,8 @@ class TieredResultCache:
                 counts = self._misses if result is None else self._hits
                 counts[self._names[depth]] += 1
             if result is not None:
-                self._promote(key, result, self._layers[:depth], epoch)
+                if depth:
+                    self._promote(key, result, self._layers[:depth], epoch)
                 return result, layer.layer.hit
         return None
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import ItemsView, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from types import TracebackType
@@ -47,10 +47,16 @@ class PhaseTimings:
         """Seconds per phase, summed over repeated records of the same phase."""
         return dict(self._seconds)
 
+    def items(self) -> ItemsView[str, float]:
+        """(phase, seconds) of every phase so far, without a copy: read it before the next
+        record."""
+        return self._seconds.items()
+
     def server_timing(self, total: float) -> str:
         """The `Server-Timing` header value: every phase, then `total`, in milliseconds."""
-        entries = [*self._seconds.items(), ("total", total)]
-        return ", ".join(f"{phase};dur={seconds * 1000:.1f}" for phase, seconds in entries)
+        entries = [f"{phase};dur={seconds * 1000:.1f}" for phase, seconds in self._seconds.items()]
+        entries.append(f"total;dur={total * 1000:.1f}")
+        return ", ".join(entries)
 
 
 _current: ContextVar[PhaseTimings | None] = ContextVar("media_stream_phase_timings", default=None)

@@ -124,8 +124,32 @@ class RateLimitRule:
 
     def decision(self, counts: WindowCounts, *, allowed: bool, now_ms: int) -> RateDecision:
         """What to answer after a hit; `counts` are the counts after it."""
+        return self._decision(
+            counts.previous, counts.current, counts.elapsed_ms, allowed=allowed, now_ms=now_ms
+        )
+
+    def hit(self, previous: int, current: int, elapsed_ms: int, now_ms: int) -> RateDecision:
+        """The answer to one more request in a bucket with these counts (before it): what
+        `admits` and `decision` say, in plain numbers, for a limiter that counts the request
+        itself when the answer allows it (the memory limiter, on every request)."""
+        # the same arithmetic as `estimate` before and after the hit, to the last bit
+        if self.strategy is WindowStrategy.FIXED:
+            before, after = float(current), float(current + 1)
+        else:
+            weighted = previous * ((self.window_ms - elapsed_ms) / self.window_ms)
+            before, after = weighted + current, weighted + (current + 1)
+        if before + 1 <= self.limit:
+            remaining = max(0, math.floor(self.limit - after))
+            reset_at = math.ceil((now_ms + (self.window_ms - elapsed_ms)) / 1000)
+            return RateDecision(True, self.limit, remaining, reset_at, 0)
+        return self._decision(previous, current, elapsed_ms, allowed=False, now_ms=now_ms)
+
+    def _decision(
+        self, previous: int, current: int, elapsed_ms: int, *, allowed: bool, now_ms: int
+    ) -> RateDecision:
+        counts = WindowCounts(previous, current, elapsed_ms)
         remaining = max(0, math.floor(self.limit - self.estimate(counts)))
-        reset_ms = self.window_ms - counts.elapsed_ms
+        reset_ms = self.window_ms - elapsed_ms
         retry_ms = 0 if allowed else self._wait_ms(counts)
         return RateDecision(
             allowed=allowed,

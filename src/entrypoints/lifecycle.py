@@ -35,14 +35,16 @@ class Lifecycle:
     def request_started(self) -> int:
         """Count one more request in flight; answers the new count."""
         self._in_flight += 1
-        self._idle.clear()
+        if self._in_flight == 1:  # the event is set exactly while none are in flight
+            self._idle.clear()
         return self._in_flight
 
     def request_finished(self) -> int:
         """Count one request less in flight; answers the new count."""
-        self._in_flight = max(0, self._in_flight - 1)
-        if self._in_flight == 0:
-            self._idle.set()
+        if self._in_flight > 0:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
         return self._in_flight
 
     async def wait_idle(self, seconds: float) -> bool:

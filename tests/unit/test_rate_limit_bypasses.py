@@ -164,3 +164,24 @@ def test_an_internal_caller_from_a_tenant_domain_is_free() -> None:
 )
 def test_whitelist_patterns(host: str, matches: bool) -> None:
     assert host_matches(host, ("example.com", "*.shop.example")) is matches
+
+
+def test_what_is_remembered_of_a_caller_follows_the_tenant_domains_and_the_policy() -> None:
+    """What the policy says of a visit is remembered per visit; the tenants' domains (they
+    refresh while serving) and a reloaded policy still count from the next request on."""
+    tenants = TenantDomains(enabled=True)
+    tenants.replace(frozenset({"other.example"}), now=0.0)
+    admit = admission(policy(), tenants)
+    from_shop = visit(IMAGE, INSIDE, referer="https://acme-shop.example/cart")
+
+    assert answers(admit, from_shop, 2) == ["ok", "ok"]
+    tenants.replace(frozenset({"acme-shop.example"}), now=1.0)
+    assert answers(admit, from_shop, 2) == ["free", "free"]
+    tenants.replace(frozenset(), now=2.0)
+    assert answers(admit, from_shop, 1) == ["refused"]  # counted again, and over the limit
+
+    admit.use_policy(policy(whitelisted_domains=("acme-shop.example",)))
+    assert answers(admit, from_shop, 2) == ["free", "free"]
+    admit.use_policy(policy(static_assets=False))
+    asset = visit("/default.png", INSIDE)
+    assert answers(admit, asset, 4) == ["ok", "ok", "ok", "refused"]

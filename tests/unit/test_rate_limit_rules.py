@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.clients import TrustedProxies, network_of
 from domain.load import AdaptiveLimits, LoadReading
@@ -223,3 +225,33 @@ def test_load_scales_the_limits_down_from_busy_to_saturated(
     reading: LoadReading, factor: float
 ) -> None:
     assert AdaptiveLimits().factor(reading) == pytest.approx(factor)
+
+
+@given(
+    limit=st.integers(1, 50),
+    window_ms=st.integers(1, 120_000),
+    strategy=st.sampled_from(list(WindowStrategy)),
+    previous=st.integers(0, 80),
+    current=st.integers(0, 80),
+    elapsed=st.floats(0, 1),
+    now_ms=st.integers(0, 10**13),
+)
+def test_a_hit_in_plain_numbers_answers_what_admits_and_decision_answer(
+    limit: int,
+    window_ms: int,
+    strategy: WindowStrategy,
+    previous: int,
+    current: int,
+    elapsed: float,
+    now_ms: int,
+) -> None:
+    """`hit` (the memory limiter's one call) is `admits`, then `decision` on the counts after
+    the hit when admitted, or as they were when refused, to the last bit."""
+    rule = RateLimitRule(limit, window_ms, strategy)
+    elapsed_ms = min(window_ms - 1, int(elapsed * window_ms))
+    before = WindowCounts(previous, current, elapsed_ms)
+    admitted = rule.admits(before)
+    after = WindowCounts(previous, current + 1, elapsed_ms) if admitted else before
+
+    expected = rule.decision(after, allowed=admitted, now_ms=now_ms)
+    assert rule.hit(previous, current, elapsed_ms, now_ms) == expected

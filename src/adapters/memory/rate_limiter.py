@@ -6,7 +6,7 @@ from collections import OrderedDict
 
 from application.ports.clock import Clock
 from application.ports.rate_limiter import RateLimiter
-from domain.rate_limit import RateDecision, RateLimitRule, WindowCounts
+from domain.rate_limit import RateDecision, RateLimitRule
 
 
 class MemoryRateLimiter(RateLimiter):
@@ -29,26 +29,22 @@ class MemoryRateLimiter(RateLimiter):
     async def hit(self, key: str, rule: RateLimitRule) -> RateDecision:
         now = round(self._clock.now() * 1000)
         start = rule.window_start(now)
-        counts = self._counts(key, rule, start, now)
-        allowed = rule.admits(counts)
-        if allowed:
-            counts = WindowCounts(counts.previous, counts.current + 1, counts.elapsed_ms)
-            self._buckets[key] = (start, counts.previous, counts.current)
-            self._buckets.move_to_end(key)
-            if len(self._buckets) > self._max_keys:
-                self._buckets.popitem(last=False)
-        return rule.decision(counts, allowed=allowed, now_ms=now)
-
-    async def close(self) -> None:
-        self._buckets.clear()
-
-    def _counts(self, key: str, rule: RateLimitRule, start: int, now: int) -> WindowCounts:
-        stored = self._buckets.get(key)
         previous = current = 0
+        stored = self._buckets.get(key)
         if stored is not None:
             stored_start, stored_previous, stored_current = stored
             if stored_start == start:
                 previous, current = stored_previous, stored_current
             elif stored_start == start - rule.window_ms:
                 previous = stored_current
-        return WindowCounts(previous, current, now - start)
+        decision = rule.hit(previous, current, now - start, now)
+        if decision.allowed:
+            buckets = self._buckets
+            buckets[key] = (start, previous, current + 1)
+            buckets.move_to_end(key)
+            if len(buckets) > self._max_keys:
+                buckets.popitem(last=False)
+        return decision
+
+    async def close(self) -> None:
+        self._buckets.clear()

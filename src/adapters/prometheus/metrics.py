@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import os
+import threading
+from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -15,6 +19,8 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 
 from application.metric_labels import LabelBudget
 from application.ports.metrics import Metrics, ResourceSample
@@ -33,14 +39,81 @@ GaugeMode = Literal["livesum", "livemax", "liveall"]
 MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 
+class _Tally:
+    """Observations of one histogram child added up in plain numbers (per bucket, and their
+    sum) until the registry is read: `Histogram.observe` takes a lock per update and walks
+    the buckets in Python, on every request."""
+
+    __slots__ = ("bounds", "buckets", "child", "total")
+
+    def __init__(self, child: Histogram, bounds: tuple[float, ...]) -> None:
+        self.child = child
+        self.bounds = (*bounds, math.inf)  # as the histogram's own, +Inf last
+        self.buckets = [0] * len(self.bounds)
+        self.total = 0.0
+
+    def add(self, amount: float) -> None:
+        # the first bucket whose bound is >= amount, as `Histogram.observe` picks it
+        self.buckets[bisect_left(self.bounds, amount)] += 1
+        self.total += amount
+
+    def flush(self) -> None:
+        buckets = self.buckets
+        if not any(buckets):
+            return
+        # a histogram child keeps one value per bucket (not cumulative) and one for the sum
+        for value, count in zip(self.child._buckets, buckets, strict=True):
+            if count:
+                value.inc(count)
+        self.child._sum.inc(self.total)
+        self.buckets = [0] * len(buckets)
+        self.total = 0.0
+
+
+class _Count:
+    """Increments of one counter child added up until the registry is read."""
+
+    __slots__ = ("child", "count")
+
+    def __init__(self, child: Counter) -> None:
+        self.child = child
+        self.count = 0
+
+    def flush(self) -> None:
+        if self.count:
+            self.child.inc(self.count)
+            self.count = 0
+
+
 @dataclass(frozen=True, slots=True)
 class _HttpChildren:
     """The series one kind of HTTP answer updates (bound once, updated per request)."""
 
-    requests: Counter
-    seconds: Histogram
-    request_size: Histogram
-    response_size: Histogram
+    requests: _Count
+    seconds: _Tally
+    request_size: _Tally
+    response_size: _Tally
+
+    def flush(self) -> None:
+        self.requests.flush()
+        self.seconds.flush()
+        self.request_size.flush()
+        self.response_size.flush()
+
+
+class _Flush(Collector):
+    """Registered first in the registry: every read of it (a scrape, `get_sample_value`)
+    first writes the updates held back into the series."""
+
+    def __init__(self, flush: Callable[[], None]) -> None:
+        self._flush = flush
+
+    def describe(self) -> list[Metric]:
+        return []  # no series of its own
+
+    def collect(self) -> list[Metric]:
+        self._flush()
+        return []
 
 
 class PrometheusMetrics(Metrics):
@@ -65,12 +138,19 @@ class PrometheusMetrics(Metrics):
         self._multiprocess_directory = multiprocess_directory or None
         self._tenant = LabelBudget(tenant_limit)
         self._gets: dict[str, list[int]] = {}  # layer -> [hits, misses]
-        self._cache_children: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
         # labelled children bound once per label values: `labels()` costs more than the update
+        self._cache_children: dict[tuple[str, str, str], tuple[_Count, _Tally]] = {}
         self._http_children: dict[tuple[str, str, int, str], _HttpChildren] = {}
-        self._rate_children: dict[tuple[str, str], Counter] = {}
+        self._rate_children: dict[tuple[str, str], _Count] = {}
         self._ratio_children: dict[str, Gauge] = {}
         self._in_flight_now = 0
+        # The series every request updates (HTTP, cache gets, rate limits) are added up here
+        # and written when the registry is read; in multiprocess mode the scrape reads the
+        # files of every process, so they are written at once instead.
+        self._write_through = self._multiprocess_directory is not None
+        self._lock = threading.Lock()  # held while updates are added up or written
+        self._held: list[_Count | _Tally | _HttpChildren] = []
+        self.registry.register(_Flush(self._flush))
         self._build_http()
         self._build_work()
         self._build_process()
@@ -101,23 +181,45 @@ class PrometheusMetrics(Metrics):
         children = self._http_children.get((method, route, status, tenant))
         if children is None:
             children = self._bind_http(method, route, status, tenant)
-        children.requests.inc()
-        children.seconds.observe(seconds)
-        children.request_size.observe(request_bytes)
-        children.response_size.observe(response_bytes)
+        timing, asked, sent = children.seconds, children.request_size, children.response_size
+        with self._lock:  # `_Tally.add` written out: four series on every request
+            children.requests.count += 1
+            timing.buckets[bisect_left(timing.bounds, seconds)] += 1
+            timing.total += seconds
+            asked.buckets[bisect_left(asked.bounds, request_bytes)] += 1
+            asked.total += request_bytes
+            sent.buckets[bisect_left(sent.bounds, response_bytes)] += 1
+            sent.total += response_bytes
+            if self._write_through:
+                children.flush()
 
     def _bind_http(self, method: str, route: str, status: int, tenant: str) -> _HttpChildren:
         code = str(status)
         children = _HttpChildren(
-            self._requests.labels(method, route, code, self._tenant(tenant)),
-            self._request_seconds.labels(method, route, code),
-            self._request_size.labels(method, route),
-            self._response_size.labels(method, route),
+            _Count(self._requests.labels(method, route, code, self._tenant(tenant))),
+            _Tally(self._request_seconds.labels(method, route, code), DURATION_BUCKETS),
+            _Tally(self._request_size.labels(method, route), SIZE_BUCKETS),
+            _Tally(self._response_size.labels(method, route), SIZE_BUCKETS),
         )
         if len(self._http_children) >= MAX_BOUND_CHILDREN:
-            self._http_children.clear()  # odd methods or tenants: forget, never grow
+            with self._lock:  # odd methods or tenants: forget, never grow (what they held kept)
+                for held in self._http_children.values():
+                    held.flush()
+                self._held = [held for held in self._held if not isinstance(held, _HttpChildren)]
+            self._http_children.clear()
+        self._hold(children)
         self._http_children[(method, route, status, tenant)] = children
         return children
+
+    def _hold(self, held: _Count | _Tally | _HttpChildren) -> None:
+        with self._lock:
+            self._held.append(held)
+
+    def _flush(self) -> None:
+        """Write every update held back into its series."""
+        with self._lock:
+            for held in self._held:
+                held.flush()
 
     def requests_in_flight(self, count: int) -> None:
         self._in_flight_now = count
@@ -132,12 +234,19 @@ class PrometheusMetrics(Metrics):
         children = self._cache_children.get((layer, operation, outcome))
         if children is None:
             children = (
-                self._cache_operations.labels(layer, operation, outcome),
-                self._cache_seconds.labels(layer, operation),
+                _Count(self._cache_operations.labels(layer, operation, outcome)),
+                _Tally(self._cache_seconds.labels(layer, operation), FAST_BUCKETS),
             )
+            self._hold(children[0])
+            self._hold(children[1])
             self._cache_children[(layer, operation, outcome)] = children
-        children[0].inc()
-        children[1].observe(seconds)
+        count, tally = children
+        with self._lock:
+            count.count += 1
+            tally.add(seconds)
+            if self._write_through:
+                count.flush()
+                tally.flush()
         if operation == "get" and outcome in {"hit", "miss"}:
             counts = self._gets.get(layer)
             if counts is None:
@@ -183,10 +292,13 @@ class PrometheusMetrics(Metrics):
     def rate_limit(self, *, decision: str, limiter: str = "requests") -> None:
         attempts = self._rate_children.get((limiter, decision))
         if attempts is None:
-            attempts = self._rate_children[(limiter, decision)] = self._rate_attempts.labels(
-                limiter, decision
-            )
-        attempts.inc()
+            attempts = _Count(self._rate_attempts.labels(limiter, decision))
+            self._hold(attempts)
+            self._rate_children[(limiter, decision)] = attempts
+        with self._lock:
+            attempts.count += 1
+            if self._write_through:
+                attempts.flush()
         if decision == "blocked":
             self._rate_blocked.labels(limiter).inc()
 

@@ -19,7 +19,7 @@ from entrypoints.composition import Container, close_container, open_container
 from entrypoints.http.admin import flush_tenant
 from entrypoints.http.edge import http_edge
 from entrypoints.http.errors import EXCEPTION_HANDLERS
-from entrypoints.http.images import image
+from entrypoints.http.images import ImagesAtTheEdge, image
 from entrypoints.http.meta import image_info
 from entrypoints.http.operations import OPERATIONS_ROUTES, OperationsState
 from entrypoints.http.origin_guards import ORIGIN_GUARD_ROUTES, install_origin_guards
@@ -89,8 +89,10 @@ def dependencies(container: Container) -> dict[str, Provide]:
 
 def make_app(container: Container) -> ASGIApp:
     """The ASGI application the server runs: Litestar behind the HTTP edge (correlation IDs,
-    rate limits, security headers, metrics and logs; `edge.py`)."""
-    return http_edge(make_litestar(container), container)
+    rate limits, security headers, metrics and logs; `edge.py`), which answers the image
+    route itself (`ImagesAtTheEdge`)."""
+    litestar = make_litestar(container)
+    return http_edge(litestar, container, ImagesAtTheEdge(litestar, container.http.image_route))
 
 
 def operations_state(container: Container) -> OperationsState:

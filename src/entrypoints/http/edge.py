@@ -8,8 +8,9 @@ Per HTTP request, with one pass over the request's headers and one over the answ
 3. CORS preflights, answered here before rate limits and routing (`security.py`);
 4. the rate limits (`rate_limit.py`): `AdmitRequest` decides; `X-RateLimit-*` on the
    answer, or a JSON 429;
-5. the app; its answer gets the security and CORS headers, `Server-Timing` and the
-   correlation ID;
+5. the app, or for the image requests it takes, the image route answered here
+   (`ImagesAtTheEdge`, `images.py`: no router); the answer gets the security and CORS headers
+   (worked out once per prepared head), `Server-Timing` and the correlation ID;
 6. the report (`observability.py`): metrics, the access log, the performance watch.
 
 These were four nested wrappers, each with its own pass over the headers and its own copy of
@@ -19,7 +20,7 @@ every response start; docs/performance.md says what each part costs a memory hit
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, ReceiveMessage, Scope, Send
@@ -29,7 +30,9 @@ from application.correlation import correlation_scope
 from application.timing import PhaseTimings, recording
 from entrypoints.composition import Container
 from entrypoints.http.correlation import HEADER as CORRELATION_HEADER
-from entrypoints.http.correlation import correlation_id_of
+from entrypoints.http.correlation import decide_correlation_id
+from entrypoints.http.image_response import Head
+from entrypoints.http.images import ImagesAtTheEdge
 from entrypoints.http.observability import (
     OPERATIONAL_PREFIXES,
     Exchange,
@@ -46,12 +49,22 @@ _CALLER = frozenset({b"user-agent", b"referer", b"origin"})
 _FORWARDED = b"x-forwarded-for"
 _PREFLIGHT_METHOD = b"access-control-request-method"
 _PREFLIGHT_HEADERS = b"access-control-request-headers"
-_READ = frozenset({*_CALLER, _FORWARDED, _PREFLIGHT_METHOD, _PREFLIGHT_HEADERS})
+_HOST = b"host"
+_CONDITIONS = (b"accept", b"if-none-match", b"if-modified-since")  # what image answers read
+# the first of each kept (X-Correlation-ID and every X-Forwarded-For are read apart)
+_READ = frozenset({*_CALLER, _PREFLIGHT_METHOD, _PREFLIGHT_HEADERS, _HOST, *_CONDITIONS})
+# prepared heads (tuples) remembered with the edge's headers added, per allowed origin
+SECURED_HEADS_REMEMBERED = 4096
+# (id of the head as sent, allowed origin) -> (that head, kept alive; secured; X-Fallback)
+_SecuredHeads = dict[tuple[int, str | None], tuple[Head, Head, str | None]]
 
 
-def http_edge(app: ASGIApp, container: Container) -> HttpEdge:
+def http_edge(
+    app: ASGIApp, container: Container, images: ImagesAtTheEdge | None = None
+) -> HttpEdge:
     """`app` behind the edge, with the container's limits (unless `RATE_LIMIT_ENABLED=false`),
-    CORS policy, metrics, performance watch and lifecycle."""
+    CORS policy, metrics, performance watch and lifecycle; `images` answers the image route
+    at the edge (`images.py`), else Litestar does."""
     settings = container.settings()
     live = container.core.live_settings()
     lifecycle = container.core.lifecycle()
@@ -68,13 +81,15 @@ def http_edge(app: ASGIApp, container: Container) -> HttpEdge:
             slow_threshold_ms=lambda: live.current.SLOW_REQUEST_THRESHOLD_MS,
         ),
         lifecycle=lifecycle,
+        images=images,
     )
 
 
 class HttpEdge:
     """ASGI wrapper: correlation ID, drain refusal, CORS, rate limits, security headers and
     the request's report, around `app`. `admission` None: no rate limits; else it gives the
-    rate-limit use case, taken at the first request (once the container is open)."""
+    rate-limit use case, taken at the first request (once the container is open). `images`:
+    the image requests it takes are answered here instead of by `app`'s router."""
 
     def __init__(
         self,
@@ -84,8 +99,11 @@ class HttpEdge:
         cors: CorsPolicy,
         observer: RequestObserver,
         lifecycle: Lifecycle,
+        images: ImagesAtTheEdge | None = None,
     ) -> None:
         self.app = app
+        self._images = images
+        self._secured: _SecuredHeads = {}
         self._admission = admission
         self._admit: AdmitRequest | None = None
         self._cors = cors
@@ -106,17 +124,18 @@ class HttpEdge:
             request_bytes=head.size,
             started=started,
         )
-        correlation = correlation_id_of(scope, head.correlation)
+        correlation = decide_correlation_id(scope, head.correlation)
         origin = head.read.get(b"origin")
-        answer = _Answer(
-            send,
-            exchange,
-            self._cors,
-            self._cors.allowed_origin(origin.decode("latin-1") if origin is not None else None),
-            correlation.encode("latin-1"),
-        )
         with correlation_scope(correlation), recording() as timings:
-            answer.timings = timings
+            answer = _Answer(
+                send,
+                exchange,
+                self._cors,
+                None if origin is None else self._cors.allowed_origin(origin.decode("latin-1")),
+                correlation.encode("latin-1"),
+                self._secured,
+                timings,
+            )
             try:
                 await self._serve(scope, receive, answer, head)
             finally:
@@ -124,7 +143,7 @@ class HttpEdge:
 
     async def _serve(
         self,
-        scope: Scope,
+        scope: HTTPScope,
         receive: Receive,
         answer: _Answer,
         head: _RequestHead,
@@ -149,6 +168,10 @@ class HttpEdge:
                     if not decision.allowed:
                         await refuse(scope, receive, answer.send, decision)
                         return
+            images = self._images
+            if images is not None and images.takes(scope, exchange.path, read.get(_HOST)):
+                await images(scope, receive, answer.send, head.conditions())
+                return
 
             async def counting_receive() -> ReceiveMessage:
                 message = await receive()
@@ -175,24 +198,47 @@ class _RequestHead:
     @classmethod
     def of(cls, scope: HTTPScope, raw_path: bytes) -> _RequestHead:
         head = cls()
+        read = head.read
         size = len(scope["method"]) + len(raw_path) + len(scope.get("query_string", b"")) + 11
         for name, value in scope.get("headers", ()):
             size += len(name) + len(value) + 4
-            if name == CORRELATION_HEADER:
+            if name in _READ:
+                if name not in read:
+                    read[name] = value
+            elif name == CORRELATION_HEADER:
                 if head.correlation is None:
                     head.correlation = value
             elif name == _FORWARDED:
                 head.forwarded.append(value)
-            elif name in _READ:
-                head.read.setdefault(name, value)
         head.size = size
         return head
+
+    def conditions(self) -> tuple[str | None, str | None, str | None]:
+        """The request's `Accept`, `If-None-Match` and `If-Modified-Since` (the first of each)."""
+        read = self.read
+        accept = read.get(b"accept")
+        if_none_match = read.get(b"if-none-match")
+        if_modified_since = read.get(b"if-modified-since")
+        return (
+            None if accept is None else accept.decode("latin-1"),
+            None if if_none_match is None else if_none_match.decode("latin-1"),
+            None if if_modified_since is None else if_modified_since.decode("latin-1"),
+        )
 
 
 class _Answer:
     """The `send` of one request: completes the answer's head, counts what is sent."""
 
-    __slots__ = ("_allowed", "_correlation", "_cors", "_send", "exchange", "limits", "timings")
+    __slots__ = (
+        "_allowed",
+        "_correlation",
+        "_cors",
+        "_secured",
+        "_send",
+        "exchange",
+        "limits",
+        "timings",
+    )
 
     def __init__(
         self,
@@ -201,32 +247,54 @@ class _Answer:
         cors: CorsPolicy,
         allowed: str | None,
         correlation: bytes,
+        secured: _SecuredHeads,
+        timings: PhaseTimings,
     ) -> None:
         self._send = send
+        self._secured = secured
         self.exchange = exchange
         self._cors = cors
         self._allowed = allowed
         self._correlation = correlation
         self.limits: Headers = []
-        self.timings = PhaseTimings()
+        self.timings = timings
 
     async def send(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
-            headers = list(message.get("headers", ()))
-            self.exchange.status = message["status"]
-            self.exchange.fallback = next(
-                (value.decode("latin-1") for name, value in headers if name == b"x-fallback"),
-                None,
-            )
-            self._cors.secure(headers, self._allowed)
-            total = time.perf_counter() - self.exchange.started
-            headers += self.limits
-            headers.append((b"server-timing", self.timings.server_timing(total).encode()))
-            headers.append((CORRELATION_HEADER, self._correlation))
-            message = {**message, "headers": headers}
-        elif message["type"] == "http.response.body":
+        if message["type"] == "http.response.body":
             self.exchange.response_bytes += len(message.get("body", b""))
+        elif message["type"] == "http.response.start":
+            exchange = self.exchange
+            secured, exchange.fallback = self._secure(message.get("headers", ()))
+            exchange.status = message["status"]
+            timing = self.timings.server_timing(time.perf_counter() - exchange.started)
+            headers = [
+                *secured,
+                *self.limits,
+                (b"server-timing", timing.encode()),
+                (CORRELATION_HEADER, self._correlation),
+            ]
+            message = {**message, "headers": headers}
         await self._send(message)
+
+    def _secure(self, sent: Iterable[tuple[bytes, bytes]]) -> tuple[Head, str | None]:
+        """The head as sent with the security and CORS headers, and its `X-Fallback`: for a
+        prepared head (a tuple, shared by every answer of a result) worked out once."""
+        prepared = sent if isinstance(sent, tuple) else None
+        if prepared is not None:
+            known = self._secured.get((id(prepared), self._allowed))
+            if known is not None and known[0] is prepared:  # that head, not another at its id
+                return known[1], known[2]
+        headers = list(sent)
+        self._cors.secure(headers, self._allowed)
+        fallback = next(
+            (value.decode("latin-1") for name, value in headers if name == b"x-fallback"), None
+        )
+        secured = tuple(headers)
+        if prepared is not None:
+            if len(self._secured) >= SECURED_HEADS_REMEMBERED:
+                self._secured.clear()
+            self._secured[(id(prepared), self._allowed)] = (prepared, secured, fallback)
+        return secured, fallback
 
     async def preflight(self, asked_headers: bytes | None) -> None:
         """Answer a CORS preflight: 204 with what the policy allows."""

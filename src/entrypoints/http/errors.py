@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from litestar import Request, Response
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
-from litestar.types import Scope
+from litestar.types import Receive, Scope, Send
 
 from application.errors import Overloaded
 from domain.errors import InvalidRequest
@@ -104,3 +104,14 @@ def json_error_body(scope: Scope, status: int, message: str, code: str | None = 
         "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
     }
     return json.dumps(body).encode()
+
+
+async def answer_error(scope: Scope, receive: Receive, send: Send, error: Exception) -> None:
+    """Answer `error`, raised by a route the HTTP edge answers itself, as Litestar's exception
+    middleware would: the first of `EXCEPTION_HANDLERS` along the error's MRO."""
+    handler = next(
+        EXCEPTION_HANDLERS[kind] for kind in type(error).__mro__ if kind in EXCEPTION_HANDLERS
+    )
+    request: Request[object, object, State] = Request(scope, receive)
+    response = handler(request, error)  # type: ignore[operator]
+    await response.to_asgi_response(app=None, request=request)(scope, receive, send)

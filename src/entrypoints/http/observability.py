@@ -118,9 +118,7 @@ class RequestObserver:
         if exchange.fallback is not None:
             self._metrics.error(kind="fallback", code=exchange.fallback)
         if route in IMAGE_ROUTES and exchange.status < 500:
-            for phase, spent in timings.phases().items():
-                self._watch.observe(phase, spent)
-            self._watch.observe("total", seconds)
+            self._watch.observe_request(timings.items(), seconds)
         self._log(route, exchange, seconds, timings)
 
     def _log(self, route: str, exchange: Exchange, seconds: float, timings: PhaseTimings) -> None:

@@ -7,6 +7,8 @@ same JSON error as every other (spec §3), with `Retry-After`.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from litestar import Request
 from litestar.datastructures import State
 from litestar.types import Receive, Scope, Send
@@ -14,6 +16,8 @@ from litestar.types import Receive, Scope, Send
 from application.admit_request import Visit
 from domain.rate_limit import RateDecision, RequestKind
 from entrypoints.http.errors import error_response
+
+VISITS_REMEMBERED = 4096
 
 
 def visit_of(
@@ -26,14 +30,35 @@ def visit_of(
     """What the rate limits need from a request: its kind and tenant (from `classify`), the
     peer, every `X-Forwarded-For` header, and the caller's `User-Agent`, `Referer`, `Origin`."""
     client = scope.get("client")
+    return _visit(
+        kind,
+        client[0] if client else "",
+        tenant,
+        b",".join(forwarded) if forwarded else None,
+        caller.get(b"user-agent", b""),
+        caller.get(b"referer", b""),
+        caller.get(b"origin", b""),
+    )
+
+
+@lru_cache(maxsize=VISITS_REMEMBERED)  # the same clients, pages and user agents, again and again
+def _visit(
+    kind: RequestKind,
+    peer: str,
+    tenant: str,
+    forwarded_for: bytes | None,
+    user_agent: bytes,
+    referer: bytes,
+    origin: bytes,
+) -> Visit:
     return Visit(
         kind=kind,
-        peer=client[0] if client else "",
+        peer=peer,
         tenant=tenant,
-        forwarded_for=b",".join(forwarded).decode("latin-1") if forwarded else None,
-        user_agent=caller.get(b"user-agent", b"").decode("latin-1"),
-        referer=caller.get(b"referer", b"").decode("latin-1"),
-        origin=caller.get(b"origin", b"").decode("latin-1"),
+        forwarded_for=forwarded_for.decode("latin-1") if forwarded_for is not None else None,
+        user_agent=user_agent.decode("latin-1"),
+        referer=referer.decode("latin-1"),
+        origin=origin.decode("latin-1"),
     )
 
 
