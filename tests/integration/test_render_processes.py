@@ -6,6 +6,8 @@ import io
 import os
 import re
 import signal
+import subprocess
+import sys
 import time
 import zlib
 from collections.abc import Iterator
@@ -20,8 +22,10 @@ from adapters.pillow.guards import SourceLimits
 from adapters.pillow.processes import (
     MAX_SEGMENT_BYTES,
     SEGMENT_BYTES,
+    SEGMENT_PREFIX,
     RenderProcesses,
     SharedOriginals,
+    sweep_orphaned_segments,
 )
 from tests.support import images
 from tests.support.origin_server import LoopbackOrigin, Reply
@@ -40,16 +44,19 @@ def origin() -> Iterator[LoopbackOrigin]:
         yield running
 
 
-@pytest.fixture
-def server(origin: LoopbackOrigin, tmp_path: Path) -> Iterator[RunningServer]:
-    env = {
+def server_env(origin: LoopbackOrigin, directory: Path) -> dict[str, str]:
+    return {
         "BACKEND_URL": origin.base_url,
-        "CACHE_FILE_DIRECTORY": str(tmp_path / "cache"),
+        "CACHE_FILE_DIRECTORY": str(directory / "cache"),
         "LOG_LEVEL": "warning",
         "IMAGE_RENDER_PROCESSES": "2",
         "RATE_LIMIT_ENABLED": "false",
     }
-    with RunningServer(env, tmp_path / "server.log") as running:
+
+
+@pytest.fixture
+def server(origin: LoopbackOrigin, tmp_path: Path) -> Iterator[RunningServer]:
+    with RunningServer(server_env(origin, tmp_path), tmp_path / "server.log") as running:
         yield running
 
 
@@ -130,7 +137,7 @@ def test_sighup_reload_still_answers_renders(server: RunningServer) -> None:
 def shared_segments(pid: int) -> set[str]:
     """The shared-memory segments process `pid` has mapped."""
     maps = Path(f"/proc/{pid}/maps").read_text()
-    return set(re.findall(r"/dev/shm/(psm_\w+)", maps))
+    return set(re.findall(r"/dev/shm/(media-stream-original-[0-9]+-[0-9a-f]+)", maps))
 
 
 def test_originals_travel_in_shared_memory_unlinked_at_stop(server: RunningServer) -> None:
@@ -160,6 +167,43 @@ def test_every_original_arrives_whole_by_shared_memory_or_by_the_pipe() -> None:
         assert again == zlib.crc32(grown)
     finally:
         pool.shutdown()
+
+
+def test_segments_left_by_a_process_that_is_gone_are_removed_at_start(tmp_path: Path) -> None:
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead_pid = int(gone.stdout)
+    left = tmp_path / f"{SEGMENT_PREFIX}-{dead_pid}-0a1b2c"
+    mine = tmp_path / f"{SEGMENT_PREFIX}-{os.getpid()}-3d4e5f"
+    unrelated = tmp_path / f"psm_{dead_pid}"
+    for path in (left, mine, unrelated):
+        path.write_bytes(b"x")
+
+    assert sweep_orphaned_segments(tmp_path) == 1
+    assert not left.exists()
+    assert mine.exists()  # a running process's segment is never touched
+    assert unrelated.exists()  # nor anything this module did not name
+    assert sweep_orphaned_segments(tmp_path / "absent") == 0
+
+
+def test_a_server_killed_with_its_resource_tracker_leaves_segments_the_next_removes(
+    origin: LoopbackOrigin, tmp_path: Path
+) -> None:
+    first = RunningServer(server_env(origin, tmp_path / "one"), tmp_path / "one.log")
+    with first:
+        assert render(first, 300).status_code == 200
+        segments = shared_segments(first.pid)
+        os.killpg(first.pid, signal.SIGKILL)  # the server, its render processes, the tracker
+        first.wait(15)
+    assert segments
+    assert all(Path("/dev/shm", name).exists() for name in segments)
+
+    with RunningServer(server_env(origin, tmp_path / "two"), tmp_path / "two.log"):
+        assert not any(Path("/dev/shm", name).exists() for name in segments)
 
 
 def test_segments_are_reused_grown_to_fit_and_unlinked_when_closed() -> None:

@@ -18,12 +18,15 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import re
+import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.shared_memory import SharedMemory
+from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from adapters.pillow.guards import SourceLimits, guard_pillow
@@ -41,6 +44,10 @@ SEGMENT_BYTES = 8 * 1024 * 1024
 MAX_SEGMENT_BYTES = 16 * 1024 * 1024
 # segments a render process keeps mapped (more than exist at once: a regrown one is new)
 ATTACHED_IN_CHILD = 8
+# where POSIX shared memory appears as files (Linux), and how this module names its segments
+SHARED_MEMORY = Path("/dev/shm")  # noqa: S108 (only listed, and our own names unlinked)
+SEGMENT_PREFIX = "media-stream-original"
+_OWNED = re.compile(rf"{SEGMENT_PREFIX}-([0-9]+)-[0-9a-f]+")
 
 
 class RenderProcesses(Executor):
@@ -140,9 +147,17 @@ class SharedOriginals:
     copy without page faults (a fresh segment per render costs as much as the pipe). Space
     for a segment is reserved with `posix_fallocate` when it is made, so a full /dev/shm is
     an error here (and the pipe is used) instead of a SIGBUS on the first write.
+
+    Segments are named `SEGMENT_PREFIX-<pid>-<random>` after the process that made them. A
+    node killed together with Python's resource tracker (a supervisor killing the whole
+    process group or cgroup) cannot unlink its own, so the next one to start removes those
+    of processes that no longer exist (`sweep_orphaned_segments`).
     """
 
     def __init__(self, max_segments: int) -> None:
+        removed = sweep_orphaned_segments()
+        if removed:
+            log.info("removed %d shared-memory segments left by stopped servers", removed)
         self._max = max_segments
         self._lock = threading.Lock()
         self._free: list[SharedMemory] = []
@@ -197,7 +212,7 @@ class SharedOriginals:
             return None
         capacity = -(-size // SEGMENT_BYTES) * SEGMENT_BYTES
         try:
-            segment = SharedMemory(create=True, size=capacity)
+            segment = SharedMemory(name=_segment_name(), create=True, size=capacity)
         except OSError as exc:
             self._stop_growing(exc)
             return None
@@ -228,6 +243,42 @@ class SharedOriginals:
         segment.close()
         with contextlib.suppress(FileNotFoundError):
             segment.unlink()
+
+
+def _segment_name() -> str:
+    return f"{SEGMENT_PREFIX}-{os.getpid()}-{secrets.token_hex(6)}"
+
+
+def sweep_orphaned_segments(directory: Path = SHARED_MEMORY) -> int:
+    """Unlink the segments in `directory` whose maker is no longer running; how many.
+
+    Only names this module makes are looked at. A maker that exists under another user, or
+    a pid taken again since, keeps its segments: nothing in use is ever removed. Where there
+    is no `directory` (no /dev/shm), there is nothing to do.
+    """
+    try:
+        names = [entry.name for entry in directory.iterdir()]
+    except OSError:
+        return 0
+    removed = 0
+    for name in names:
+        found = _OWNED.fullmatch(name)
+        if found is None or _running(int(found.group(1))):
+            continue
+        with contextlib.suppress(FileNotFoundError, PermissionError):  # gone, or not ours
+            (directory / name).unlink()
+            removed += 1
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 _attached: OrderedDict[str, SharedMemory] = OrderedDict()  # in a render process
