@@ -26,8 +26,8 @@ from PIL import Image, ImageDraw
 from adapters.pillow.guards import SourceLimits
 from adapters.pillow.pipeline import render
 from domain.formats import OutputFormat
-from domain.transform import Background, Box, Fit, Position, TransformSpec
-from quality_bench import _jpeg, reference, ssim
+from domain.transform import Fit, TransformSpec
+from quality_bench import jpeg_at, reference, spec, ssim
 from transform_bench import photo_like_jpeg
 
 SECONDS = 3.0
@@ -41,21 +41,14 @@ class Case:
     spec: TransformSpec
 
 
-def spec(width: int, height: int, fit: Fit, output: OutputFormat) -> TransformSpec:
-    return TransformSpec(
-        box=Box(width, height),
-        fit=fit,
-        position=Position.CENTER,
-        background=Background.parse("transparent"),
-        trim=0,
-        quality=80,
-        format=output,
-    )
+def thumbnail(width: int, height: int, fit: Fit, output: OutputFormat) -> TransformSpec:
+    """The side-by-side's transformations: quality 80 on a transparent background."""
+    return spec(width, height, fit, output, quality=80, background="transparent")
 
 
 def alpha_png() -> bytes:
     """A 1200x800 photo-like image behind a radial alpha vignette, saved as PNG."""
-    photo = Image.open(io.BytesIO(_jpeg(photo_like_jpeg(), (1200, 800)))).convert("RGBA")
+    photo = Image.open(io.BytesIO(jpeg_at(photo_like_jpeg(), (1200, 800)))).convert("RGBA")
     alpha = Image.radial_gradient("L").resize((1200, 800)).point(lambda v: max(0, 255 - v))
     photo.putalpha(alpha)
     ImageDraw.Draw(photo).rectangle((0, 0, 40, 40), fill=(0, 0, 0, 0))
@@ -102,17 +95,14 @@ def alternating(first: Callable[[], object], second: Callable[[], object]) -> tu
 
 def main() -> None:
     big, png = photo_like_jpeg(), alpha_png()
-    mid = _jpeg(big, (1920, 1080))
+    mid = jpeg_at(big, (1920, 1080))
+    jpeg, webp = OutputFormat.JPEG, OutputFormat.WEBP
     cases = [
-        Case("4000x3000 -> 300x200 cover, JPEG", big, spec(300, 200, Fit.COVER, OutputFormat.JPEG)),
+        Case("4000x3000 -> 300x200 cover, JPEG", big, thumbnail(300, 200, Fit.COVER, jpeg)),
+        Case("4000x3000 -> 300x200 inside, JPEG", big, thumbnail(300, 200, Fit.INSIDE, jpeg)),
+        Case("1920x1080 -> 800 wide, JPEG", mid, thumbnail(800, 0, Fit.INSIDE, jpeg)),
         Case(
-            "4000x3000 -> 300x200 inside, JPEG", big, spec(300, 200, Fit.INSIDE, OutputFormat.JPEG)
-        ),
-        Case("1920x1080 -> 800 wide, JPEG", mid, spec(800, 0, Fit.INSIDE, OutputFormat.JPEG)),
-        Case(
-            "1200x800 alpha PNG -> 300x200 inside, WebP",
-            png,
-            spec(300, 200, Fit.INSIDE, OutputFormat.WEBP),
+            "1200x800 alpha PNG -> 300x200 inside, WebP", png, thumbnail(300, 200, Fit.INSIDE, webp)
         ),
     ]
     limits = SourceLimits()

@@ -29,14 +29,13 @@ from pathlib import Path
 from litestar.types import ASGIApp, Message, Scope
 
 from application.timing import PhaseTimings
-from cache_bench import IMAGE, bare_app
+from cache_bench import IMAGE, bare_app, bench_settings
 from entrypoints.composition import Container, build_container, close_container, open_container
 from entrypoints.http.app import make_app, make_litestar
 from entrypoints.http.edge import HttpEdge, http_edge
 from entrypoints.http.images import ImagesAtTheEdge
 from entrypoints.http.observability import Exchange, RequestObserver
 from entrypoints.http.security import CorsPolicy, Headers
-from entrypoints.settings import Settings
 
 REQUESTS = 4000
 ROUNDS = 9
@@ -118,13 +117,7 @@ def variants(container: Container, body: bytes) -> dict[str, ASGIApp]:
 
 async def main() -> None:
     with tempfile.TemporaryDirectory() as cache_dir:
-        settings = Settings(
-            CACHE_FILE_DIRECTORY=Path(cache_dir),
-            LOG_LEVEL="warning",
-            REDIS_URL="",
-            RATE_LIMIT_IMAGE_MAX_REQUESTS=10**9,
-        )
-        container = build_container(settings)
+        container = build_container(bench_settings(Path(cache_dir)))
         await open_container(container)  # the bench sends no lifespan events
         body = await first_hit(make_app(container))
         apps = variants(container, body)

@@ -72,19 +72,29 @@ def rendered(original: bytes, spec: TransformSpec, gap: float) -> Image.Image:
     return Image.open(io.BytesIO(data))
 
 
-def _spec(width: int, height: int, fit: Fit) -> TransformSpec:
+def spec(
+    width: int,
+    height: int,
+    fit: Fit,
+    output: OutputFormat = OutputFormat.PNG,
+    *,
+    quality: int = 100,
+    background: str = "FFFFFF",
+) -> TransformSpec:
+    """A centred transformation without trimming (lossless PNG unless told)."""
     return TransformSpec(
         box=Box(width, height),
         fit=fit,
         position=Position.CENTER,
-        background=Background.parse("FFFFFF"),
+        background=Background.parse(background),
         trim=0,
-        quality=100,
-        format=OutputFormat.PNG,
+        quality=quality,
+        format=output,
     )
 
 
-def _jpeg(original: bytes, size: tuple[int, int]) -> bytes:
+def jpeg_at(original: bytes, size: tuple[int, int]) -> bytes:
+    """`original` resized to `size`, as a quality-90 JPEG."""
     buffer = io.BytesIO()
     Image.open(io.BytesIO(original)).resize(size).save(buffer, "JPEG", quality=90)
     return buffer.getvalue()
@@ -92,21 +102,21 @@ def _jpeg(original: bytes, size: tuple[int, int]) -> bytes:
 
 def main() -> None:
     big = photo_like_jpeg()
-    mid = _jpeg(big, (1920, 1080))
+    mid = jpeg_at(big, (1920, 1080))
     cases = {
-        "4000x3000 -> 300x200 cover": (big, _spec(300, 200, Fit.COVER)),
-        "4000x3000 -> 300x200 inside": (big, _spec(300, 200, Fit.INSIDE)),
-        "4000x3000 -> 1000 wide": (big, _spec(1000, 0, Fit.INSIDE)),
-        "1920x1080 -> 800 wide": (mid, _spec(800, 0, Fit.INSIDE)),
-        "1920x1080 -> 500x500 cover": (mid, _spec(500, 500, Fit.COVER)),
+        "4000x3000 -> 300x200 cover": (big, spec(300, 200, Fit.COVER)),
+        "4000x3000 -> 300x200 inside": (big, spec(300, 200, Fit.INSIDE)),
+        "4000x3000 -> 1000 wide": (big, spec(1000, 0, Fit.INSIDE)),
+        "1920x1080 -> 800 wide": (mid, spec(800, 0, Fit.INSIDE)),
+        "1920x1080 -> 500x500 cover": (mid, spec(500, 500, Fit.COVER)),
     }
     now = raster.DRAFT_GAP
     print(f"{'case':32} {'gap 1.0':>8} {'gap ' + str(now):>9} {'gap 2.0':>8} {'loss':>7}")
-    for name, (original, spec) in cases.items():
+    for name, (original, wanted) in cases.items():
         scores = []
         for gap in (1.0, now, 2.0):
-            image = rendered(original, spec, gap)
-            scores.append(ssim(image, reference(original, spec, image.size)))
+            image = rendered(original, wanted, gap)
+            scores.append(ssim(image, reference(original, wanted, image.size)))
         loss = scores[2] - scores[1]
         verdict = "ok" if loss <= 0.005 else "OVER 0.005"
         print(f"{name:32} {scores[0]:8.4f} {scores[1]:9.4f} {scores[2]:8.4f} {loss:7.4f} {verdict}")

@@ -6,8 +6,9 @@ Tasks created while it is bound (and `asyncio.to_thread` calls) inherit it.
 
 from __future__ import annotations
 
-from contextvars import ContextVar, Token
-from types import TracebackType
+from contextvars import ContextVar
+
+from application.context_binding import bound
 
 _current: ContextVar[str | None] = ContextVar("media_stream_correlation_id", default=None)
 
@@ -17,26 +18,6 @@ def current_correlation_id() -> str | None:
     return _current.get()
 
 
-class correlation_scope:
-    """Bind `correlation_id` for the block (and what it starts), then restore the previous one.
-
-    A class rather than a generator context manager: it is entered once per request."""
-
-    __slots__ = ("_id", "_token")
-
-    def __init__(self, correlation_id: str) -> None:
-        self._id = correlation_id
-        self._token: Token[str | None] | None = None
-
-    def __enter__(self) -> str:
-        self._token = _current.set(self._id)
-        return self._id
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        if self._token is not None:
-            _current.reset(self._token)
+def correlation_scope(correlation_id: str) -> bound[str]:
+    """Bind `correlation_id` for the block (and what it starts), then restore the previous one."""
+    return bound(_current, correlation_id)

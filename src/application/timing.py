@@ -13,8 +13,9 @@ import re
 import time
 from collections.abc import ItemsView, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar, Token
-from types import TracebackType
+from contextvars import ContextVar
+
+from application.context_binding import bound
 
 _PHASE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 _VALID: set[str] = set()  # phase names seen valid (a handful: cache, fetch, transform, ...)
@@ -62,29 +63,9 @@ class PhaseTimings:
 _current: ContextVar[PhaseTimings | None] = ContextVar("media_stream_phase_timings", default=None)
 
 
-class recording:
-    """Collect the phases recorded in this block (one request) into a fresh `PhaseTimings`.
-
-    A class rather than a generator context manager: it is entered once per request."""
-
-    __slots__ = ("_timings", "_token")
-
-    def __init__(self) -> None:
-        self._timings = PhaseTimings()
-        self._token: Token[PhaseTimings | None] | None = None
-
-    def __enter__(self) -> PhaseTimings:
-        self._token = _current.set(self._timings)
-        return self._timings
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        if self._token is not None:
-            _current.reset(self._token)
+def recording() -> bound[PhaseTimings]:
+    """Collect the phases recorded in this block (one request) into a fresh `PhaseTimings`."""
+    return bound(_current, PhaseTimings())
 
 
 def record(phase: str, seconds: float) -> None:

@@ -124,8 +124,15 @@ class RateLimitRule:
 
     def decision(self, counts: WindowCounts, *, allowed: bool, now_ms: int) -> RateDecision:
         """What to answer after a hit; `counts` are the counts after it."""
-        return self._decision(
-            counts.previous, counts.current, counts.elapsed_ms, allowed=allowed, now_ms=now_ms
+        remaining = max(0, math.floor(self.limit - self.estimate(counts)))
+        reset_ms = self.window_ms - counts.elapsed_ms
+        retry_ms = 0 if allowed else self._wait_ms(counts)
+        return RateDecision(
+            allowed=allowed,
+            limit=self.limit,
+            remaining=remaining,
+            reset_at=math.ceil((now_ms + reset_ms) / 1000),
+            retry_after=max(1, math.ceil(retry_ms / 1000)) if not allowed else 0,
         )
 
     def hit(self, previous: int, current: int, elapsed_ms: int, now_ms: int) -> RateDecision:
@@ -142,22 +149,8 @@ class RateLimitRule:
             remaining = max(0, math.floor(self.limit - after))
             reset_at = math.ceil((now_ms + (self.window_ms - elapsed_ms)) / 1000)
             return RateDecision(True, self.limit, remaining, reset_at, 0)
-        return self._decision(previous, current, elapsed_ms, allowed=False, now_ms=now_ms)
-
-    def _decision(
-        self, previous: int, current: int, elapsed_ms: int, *, allowed: bool, now_ms: int
-    ) -> RateDecision:
         counts = WindowCounts(previous, current, elapsed_ms)
-        remaining = max(0, math.floor(self.limit - self.estimate(counts)))
-        reset_ms = self.window_ms - elapsed_ms
-        retry_ms = 0 if allowed else self._wait_ms(counts)
-        return RateDecision(
-            allowed=allowed,
-            limit=self.limit,
-            remaining=remaining,
-            reset_at=math.ceil((now_ms + reset_ms) / 1000),
-            retry_after=max(1, math.ceil(retry_ms / 1000)) if not allowed else 0,
-        )
+        return self.decision(counts, allowed=False, now_ms=now_ms)
 
     def _wait_ms(self, counts: WindowCounts) -> float:
         """How long until one more request would be admitted."""
